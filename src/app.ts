@@ -1,0 +1,59 @@
+import express, { type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { fhirRouter } from './fhir/rest/fhir-router';
+import { sendError } from './fhir/rest/error-response';
+import { notFound } from './fhir/errors';
+import type { Executor } from './fhir/interactions/execute';
+import { requestLog } from './request-log';
+
+/** The HTTP pieces of the security layer (src/security), in the order the pipeline applies them. */
+export interface HttpSecurity {
+  /** helmet, CORS: before everything else. */
+  hardening: RequestHandler[];
+  /** /auth/token and /.well-known/*: public endpoints. */
+  publicRouter: express.Router;
+  /** Bearer-token check for /fhir (lets metadata through), then per-client rate limiting. */
+  authenticate: RequestHandler;
+  rateLimit?: RequestHandler;
+}
+
+export interface AppOptions {
+  executor: Executor;
+  logger: Logger;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  baseUrl?: string;
+  security?: HttpSecurity;
+}
+
+/** HTTP → request log → hardening → authentication → FHIR router (access policy, operation, store). */
+export function createApp(options: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLog(options.logger));
+  if (options.security) {
+    app.use(...options.security.hardening);
+    app.use(options.security.publicRouter);
+  }
+  const fhir: RequestHandler[] = [];
+  if (options.security) fhir.push(options.security.authenticate);
+  if (options.security?.rateLimit) fhir.push(options.security.rateLimit);
+  app.use(
+    '/fhir',
+    ...fhir,
+    fhirRouter({
+      executor: options.executor,
+      maxBodyBytes: options.maxBodyBytes,
+      maxJsonDepth: options.maxJsonDepth,
+      baseUrl: options.baseUrl,
+    }),
+  );
+  app.get('/', (_req, res) => res.redirect('/fhir/metadata'));
+  app.use((req, res) => sendError(res, notFound(`No endpoint at ${req.path}; the FHIR base is /fhir`)));
+  // Errors thrown by middleware (authentication, body limits) still leave as an OperationOutcome.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+    sendError(res, err, 'json', res.locals.logger ?? options.logger),
+  );
+  return app;
+}

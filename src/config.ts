@@ -1,0 +1,49 @@
+import path from 'node:path';
+
+/** One typed configuration object, read from the environment once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** External PostgreSQL; when absent the service runs an embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Absolute base URL used in Location headers, fullUrl and paging links. */
+  baseUrl?: string;
+  logLevel: string;
+  /** Maximum request body in bytes (413 above it). */
+  maxBodyBytes: number;
+  /** Maximum and default page size for searches. */
+  maxCount: number;
+  defaultCount: number;
+  /** Maximum JSON nesting depth accepted in a request body. */
+  maxJsonDepth: number;
+  requestTimeoutMs: number;
+  loadDemoData: boolean;
+  nodeEnv: string;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`Configuration ${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: intFrom(env, 'PORT', 8080),
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.DATA_DIR ?? 'data'),
+    baseUrl: env.BASE_URL || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 5 * 1024 * 1024),
+    maxCount: intFrom(env, 'MAX_COUNT', 1000),
+    defaultCount: intFrom(env, 'DEFAULT_COUNT', 50),
+    maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
+    requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
+    loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
+    nodeEnv: env.NODE_ENV ?? 'development',
+  };
+}

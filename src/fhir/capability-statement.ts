@@ -1,0 +1,113 @@
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  SearchParameter,
+} from '@medplum/fhirtypes';
+import { SUPPORTED_TYPES } from './resource-types';
+import type { OperationHandler } from './interactions/execute';
+
+export interface CapabilityInputs {
+  baseUrl?: string;
+  version: string;
+  searchParams: (resourceType: string) => SearchParameter[];
+  profiles: (resourceType: string) => string[];
+  operations: ReadonlyMap<string, OperationHandler>;
+  /** The SMART token endpoint, when security is enabled. */
+  tokenUrl?: string;
+}
+
+// AuditEvent is append-only through the write path's audit trail; the API never writes it.
+const READ_ONLY_TYPES = new Set(['AuditEvent']);
+
+/** The CapabilityStatement, generated from what is actually implemented rather than written by hand. */
+export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilityStatement {
+  const operations = [...inputs.operations.values()];
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    publisher: 'MESO FHIR service',
+    kind: 'instance',
+    name: 'MesoFhirService',
+    title: 'MESO FHIR-façade (zorgtraject kwetsbare patiënten)',
+    description:
+      'FHIR R4-façade voor MESO-zorg: zorgbehandelplannen, verwijzingen en zorgtrajecten in nl-core (zib2020).',
+    software: { name: 'meso-fhir', version: inputs.version },
+    implementation: { description: 'MESO FHIR service', url: inputs.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'application/fhir+xml', 'json', 'xml'],
+    rest: [
+      {
+        mode: 'server',
+        security: inputs.tokenUrl ? smartSecurity(inputs.tokenUrl) : undefined,
+        resource: SUPPORTED_TYPES.map((type) => resourceCapability(type, inputs, operations)),
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        operation: operations
+          .filter((op) => op.levels.includes('system'))
+          .map((op) => ({
+            name: op.name,
+            definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
+          })),
+      },
+    ],
+  };
+}
+
+function resourceCapability(
+  type: string,
+  inputs: CapabilityInputs,
+  operations: OperationHandler[],
+): CapabilityStatementRestResource {
+  const writes = READ_ONLY_TYPES.has(type) ? [] : ['create', 'update', 'delete'];
+  const [profile, ...others] = inputs.profiles(type);
+  return {
+    type: type as CapabilityStatementRestResource['type'],
+    profile,
+    supportedProfile: others.length ? [profile, ...others] : profile ? [profile] : undefined,
+    interaction: ['read', 'vread', 'search-type', 'history-instance', 'history-type', ...writes].map(
+      (code) => ({
+        code: code as 'read',
+      }),
+    ),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: !READ_ONLY_TYPES.has(type),
+    conditionalCreate: !READ_ONLY_TYPES.has(type),
+    conditionalUpdate: !READ_ONLY_TYPES.has(type),
+    conditionalDelete: READ_ONLY_TYPES.has(type) ? 'not-supported' : 'single',
+    conditionalRead: 'full-support',
+    referencePolicy: ['literal', 'logical', 'local'],
+    searchParam: inputs.searchParams(type).map((sp) => ({
+      name: sp.code as string,
+      definition: sp.url,
+      type: sp.type as 'token',
+      documentation: sp.description,
+    })),
+    operation: operations
+      .filter((op) => op.levels.includes('type') || op.levels.includes('instance'))
+      .map((op) => ({
+        name: op.name,
+        definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
+      })),
+  };
+}
+
+function smartSecurity(tokenUrl: string): NonNullable<CapabilityStatement['rest']>[number]['security'] {
+  return {
+    cors: true,
+    service: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+        ],
+      },
+    ],
+    description: 'SMART Backend Services: OAuth 2.0 client credentials met private_key_jwt (RFC 7523).',
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [{ url: 'token', valueUri: tokenUrl }],
+      },
+    ],
+  };
+}

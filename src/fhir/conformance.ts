@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { ConformanceCheck } from './repository';
+import { projectPath } from '../project-root';
+
+/** The profile validator as the write path needs it (src/fhir/validation). */
+export interface ProfileValidator {
+  validate(resource: Resource, options?: { profile?: string; bundle?: Bundle }): OperationOutcomeIssue[];
+}
+
+export type BusinessRules = (resource: Resource) => OperationOutcomeIssue[];
+
+/** Resource type → canonical of the profile a resource without meta.profile is validated (and stored) against. */
+export function loadDefaultProfiles(file = projectPath('profiles', 'meso', 'default-profiles.json')): Record<string, string> {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/** Profile validation plus the Dutch business rules the profiles cannot express (BSN 11-proef, AGB/URA format …). */
+export function createConformanceCheck(
+  validator: ProfileValidator,
+  businessRules: BusinessRules,
+  defaultProfiles: Record<string, string>,
+): ConformanceCheck {
+  return {
+    applyDefaultProfile(resource: Resource): Resource {
+      if (resource.meta?.profile?.length) return resource;
+      const profile = defaultProfiles[resource.resourceType];
+      return profile ? { ...resource, meta: { ...resource.meta, profile: [profile] } } : resource;
+    },
+    check(resource: Resource, options: { bundle?: Bundle; profile?: string } = {}): OperationOutcomeIssue[] {
+      return [...validator.validate(resource, options), ...businessRules(resource)];
+    },
+  };
+}

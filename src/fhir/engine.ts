@@ -1,0 +1,60 @@
+import type { Config } from '../config';
+import type { Database } from '../store/database';
+import { projectPath } from '../project-root';
+import type { AccessGuard, AuditSink } from './request-context';
+import { FhirRepository, type ConformanceCheck } from './repository';
+import { Executor, type OperationHandler } from './interactions/execute';
+import { bundleProcessor } from './interactions/bundle-processor';
+import { buildCapabilityStatement } from './capability-statement';
+import { createConformanceCheck, loadDefaultProfiles } from './conformance';
+import { validateOperation } from './operations/validate';
+import { ResourceValidator } from './validation/validator';
+import { checkBusinessRules } from './validation/business-rules';
+import { findMatches, search, supportedSearchParams } from './search/search';
+import { removeIndexes, writeIndexes } from './search/indexer';
+
+export interface FhirEngine {
+  executor: Executor;
+  conformance: ConformanceCheck;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir's JSON imports
+const { version } = require(projectPath('package.json')) as { version: string };
+
+/** Builds the FHIR layer: validator, repository (the write path), operations and the interaction executor. */
+export async function buildFhirEngine(deps: {
+  db: Database;
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>;
+  access?: AccessGuard;
+  audit?: AuditSink;
+}): Promise<FhirEngine> {
+  const validator = await ResourceValidator.load();
+  const conformance = createConformanceCheck(validator, checkBusinessRules, loadDefaultProfiles());
+  const repository = new FhirRepository({
+    db: deps.db,
+    index: { writeIndexes, removeIndexes, findMatches },
+    conformance,
+    access: deps.access,
+    audit: deps.audit,
+  });
+  const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);
+  const capabilityStatement = buildCapabilityStatement({
+    baseUrl: deps.config.baseUrl,
+    version,
+    searchParams: supportedSearchParams,
+    profiles: (type) => validator.profilesFor(type),
+    operations,
+    tokenUrl: deps.access ? '/auth/token' : undefined,
+  });
+  const executor = new Executor({
+    repository,
+    search,
+    capabilityStatement: () => capabilityStatement,
+    operations,
+    bundles: bundleProcessor,
+    access: deps.access,
+    audit: deps.audit,
+    paging: { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount },
+  });
+  return { executor, conformance };
+}

@@ -1,0 +1,268 @@
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../store/database';
+import type { FhirRepository } from '../repository';
+import type { AccessGuard, AuditSink, Interaction, RequestContext } from '../request-context';
+import { badRequest, notSupported, operationOutcome, issue } from '../errors';
+import type { FhirRequest, FhirResponse } from './fhir-request';
+import { notModified, versionResponse } from './response-headers';
+import { historyBundle } from './history-bundle';
+
+export type SearchFn = (
+  q: Queryable,
+  resourceType: string,
+  params: ReadonlyArray<[string, string]>,
+  ctx: {
+    baseUrl: string;
+    lenient: boolean;
+    access?: RequestContext['access'];
+    defaultCount: number;
+    maxCount: number;
+  },
+) => Promise<Bundle>;
+
+/** A FHIR $operation: one file each under src/fhir/operations. */
+export interface OperationHandler {
+  name: string;
+  levels: ReadonlyArray<'system' | 'type' | 'instance'>;
+  /** The scope letter the caller needs on the resource type. */
+  interaction: Interaction;
+  execute(ctx: RequestContext, request: FhirRequest, executor: Executor): Promise<FhirResponse>;
+}
+
+export interface ExecutorDeps {
+  repository: FhirRepository;
+  search: SearchFn;
+  capabilityStatement: () => Resource;
+  operations: ReadonlyMap<string, OperationHandler>;
+  bundles: { process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> };
+  access?: AccessGuard;
+  audit?: AuditSink;
+  paging: { defaultCount: number; maxCount: number };
+}
+
+/** Executes one FhirRequest: scope check → interaction → read audit. Writes are audited inside the repository. */
+export class Executor {
+  constructor(readonly deps: ExecutorDeps) {}
+
+  get repository(): FhirRepository {
+    return this.deps.repository;
+  }
+
+  async execute(
+    ctx: RequestContext,
+    req: FhirRequest,
+    tx?: Queryable,
+    bundle?: Bundle,
+  ): Promise<FhirResponse> {
+    const repo = this.deps.repository;
+    const type = req.resourceType as string;
+    switch (req.kind) {
+      case 'capabilities':
+        return { status: 200, body: this.deps.capabilityStatement() };
+      case 'batch-or-transaction':
+        return { status: 200, body: await this.deps.bundles.process(ctx, requireBundle(req.body), this) };
+      case 'read': {
+        this.scope(ctx, type, 'r');
+        const version = await repo.read(ctx, type, req.id as string);
+        await this.auditRead(ctx, 'read', [`${type}/${req.id}`]);
+        if (notModified(version, req.ifNoneMatch, req.ifModifiedSince))
+          return { ...versionResponse(ctx.baseUrl, version, 304, false), location: undefined };
+        return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
+      }
+      case 'vread': {
+        this.scope(ctx, type, 'r');
+        const version = await repo.vread(ctx, type, req.id as string, req.versionId as string);
+        await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`]);
+        return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
+      }
+      case 'search-type':
+        return this.search(ctx, req, type, tx);
+      case 'search-system':
+        throw notSupported(
+          'System-level search is not supported; search per resource type, e.g. GET [base]/Patient?…',
+        );
+      case 'history-system':
+      case 'history-type':
+      case 'history-instance':
+        return this.history(ctx, req);
+      case 'create': {
+        this.scope(ctx, type, 'c');
+        const body = requireResource(req.body, type);
+        const result = await repo.create(
+          ctx,
+          body,
+          {
+            ifNoneExist: req.matchedId ? undefined : req.ifNoneExist,
+            assignedId: req.assignedId,
+            matchedId: req.matchedId,
+            bundle,
+          },
+          tx,
+        );
+        return writeResponse(ctx, req, result.version, result.status, result.readable);
+      }
+      case 'update': {
+        this.scope(ctx, type, 'u');
+        const body = requireResource(req.body, type);
+        const result = await repo.update(
+          ctx,
+          type,
+          req.id as string,
+          body,
+          { ifMatch: req.ifMatch, bundle },
+          tx,
+        );
+        return writeResponse(ctx, req, result.version, result.status, true);
+      }
+      case 'conditional-update': {
+        this.scope(ctx, type, 'u');
+        const body = requireResource(req.body, type);
+        const criteria = new URLSearchParams(req.query).toString();
+        const result = await repo.conditionalUpdate(
+          ctx,
+          body,
+          criteria,
+          { ifMatch: req.ifMatch, bundle },
+          tx,
+        );
+        return writeResponse(ctx, req, result.version, result.status, true);
+      }
+      case 'delete': {
+        this.scope(ctx, type, 'd');
+        await repo.delete(ctx, type, req.id as string, tx);
+        return { status: 204 };
+      }
+      case 'conditional-delete': {
+        this.scope(ctx, type, 'd');
+        await repo.conditionalDelete(ctx, type, new URLSearchParams(req.query).toString(), tx);
+        return { status: 204 };
+      }
+      case 'operation':
+        return this.operation(ctx, req);
+    }
+  }
+
+  scope(ctx: RequestContext, resourceType: string, interaction: Interaction): void {
+    if (ctx.caller && this.deps.access) this.deps.access.checkScope(ctx.caller, resourceType, interaction);
+  }
+
+  private async restriction(ctx: RequestContext): Promise<RequestContext['access']> {
+    if (!ctx.caller || !this.deps.access) return undefined;
+    ctx.access ??= await this.deps.access.restrictionFor(this.deps.repository.db.pool, ctx.caller);
+    return ctx.access;
+  }
+
+  private async search(
+    ctx: RequestContext,
+    req: FhirRequest,
+    type: string,
+    tx?: Queryable,
+  ): Promise<FhirResponse> {
+    this.scope(ctx, type, 's');
+    const access = await this.restriction(ctx);
+    const bundle = await this.deps.search(tx ?? this.deps.repository.db.pool, type, req.query, {
+      baseUrl: ctx.baseUrl,
+      lenient: req.lenient,
+      access,
+      ...this.deps.paging,
+    });
+    const touched = (bundle.entry ?? []).flatMap((e) =>
+      e.resource ? [`${e.resource.resourceType}/${e.resource.id}`] : [],
+    );
+    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`);
+    return { status: 200, body: bundle };
+  }
+
+  private async history(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
+    if (req.resourceType) this.scope(ctx, req.resourceType, 'r');
+    else this.scope(ctx, '*', 'r');
+    await this.restriction(ctx);
+    const known = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty']);
+    const unknown = req.query.find(([k]) => !known.has(k));
+    if (unknown && !req.lenient)
+      throw badRequest(`History does not support the parameter "${unknown[0]}"`, unknown[0]);
+    const get = (k: string) => req.query.find(([key]) => key === k)?.[1];
+    const count = Math.min(Number(get('_count') ?? this.deps.paging.defaultCount), this.deps.paging.maxCount);
+    const cursor = get('_cursor');
+    if (!Number.isInteger(count) || count < 0)
+      throw badRequest(`_count must be a non-negative integer`, '_count');
+    for (const key of ['_since', '_at']) {
+      const v = get(key);
+      if (v !== undefined && Number.isNaN(Date.parse(v)))
+        throw badRequest(`${key} must be an instant, got "${v}"`, key);
+    }
+    const page = await this.deps.repository.history(ctx, {
+      resourceType: req.resourceType,
+      id: req.id,
+      since: get('_since'),
+      at: get('_at'),
+      count,
+      beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
+    });
+    const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
+    const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
+    await this.auditRead(ctx, req.kind, touched);
+    return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page) };
+  }
+
+  private async operation(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
+    const handler = this.deps.operations.get(req.operation as string);
+    const level = req.id ? 'instance' : req.resourceType ? 'type' : 'system';
+    if (!handler || !handler.levels.includes(level)) {
+      throw notSupported(`Operation $${req.operation} is not supported at ${level} level`, 404);
+    }
+    this.scope(ctx, req.resourceType ?? '*', handler.interaction);
+    return handler.execute(ctx, req, this);
+  }
+
+  async auditRead(
+    ctx: RequestContext,
+    interaction: string,
+    entities: string[],
+    query?: string,
+  ): Promise<void> {
+    await this.deps.audit?.record(this.deps.repository.db.pool, ctx, {
+      action: interaction.startsWith('search') ? 'E' : 'R',
+      interaction,
+      outcome: 'success',
+      entities,
+      query,
+    });
+  }
+}
+
+function writeResponse(
+  ctx: RequestContext,
+  req: FhirRequest,
+  version: Parameters<typeof versionResponse>[1],
+  status: number,
+  readable: boolean,
+): FhirResponse {
+  const response = versionResponse(ctx.baseUrl, version, status, readable);
+  if (req.preferReturn === 'minimal') return { ...response, body: undefined };
+  if (req.preferReturn === 'OperationOutcome' || !readable) {
+    const text = status === 201 ? 'Created' : readable ? 'Updated' : 'A matching resource already exists';
+    return {
+      ...response,
+      body: operationOutcome([
+        issue('informational', `${text}: ${version.resourceType}/${version.id}`, undefined, 'information'),
+      ]),
+    };
+  }
+  return response;
+}
+
+function requireResource(body: Resource | undefined, resourceType: string): Resource {
+  if (!body) throw badRequest(`A ${resourceType} resource is required in the request body`);
+  if (body.resourceType !== resourceType) {
+    throw badRequest(`Expected a ${resourceType} but the body is a ${body.resourceType}`, 'resourceType');
+  }
+  return body;
+}
+
+function requireBundle(body: Resource | undefined): Bundle {
+  if (!body || body.resourceType !== 'Bundle') {
+    throw badRequest('POST to the base needs a Bundle of type transaction or batch', 'resourceType');
+  }
+  return body as Bundle;
+}

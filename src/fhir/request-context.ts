@@ -1,0 +1,52 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../store/database';
+import type { AccessRestriction } from '../store/access-restriction';
+import type { Caller } from '../security/caller';
+
+/** Everything an interaction needs to know about the request it serves. */
+export interface RequestContext {
+  requestId: string;
+  /** Absolute base of the FHIR endpoint, e.g. http://localhost:8080/fhir */
+  baseUrl: string;
+  caller?: Caller;
+  /** What the caller may see; undefined = unrestricted. Computed once per request by the AccessGuard. */
+  access?: AccessRestriction;
+}
+
+export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
+
+/** The access policy as the FHIR layer sees it (implemented in src/security). Methods throw FhirError 403. */
+export interface AccessGuard {
+  restrictionFor(db: Queryable, caller: Caller): Promise<AccessRestriction | undefined>;
+  checkScope(caller: Caller, resourceType: string, interaction: Interaction): void;
+  /** May this caller see this stored resource? (reads, vreads, history entries) */
+  canRead(db: Queryable, ctx: RequestContext, resource: Resource): Promise<boolean>;
+  /** Throws when the caller may not make this change; runs inside the write transaction. */
+  checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
+}
+
+export interface WriteChange {
+  interaction: 'create' | 'update' | 'delete';
+  resourceType: string;
+  resource?: Resource;
+  previous?: Resource;
+}
+
+/** One NEN 7513 log entry, before it becomes an AuditEvent. */
+export interface AuditEntry {
+  action: 'C' | 'R' | 'U' | 'D' | 'E';
+  /** FHIR restful interaction: read, vread, search-type, search-system, history-instance, history-type, create, update, delete, transaction, batch, operation; or 'token' / 'auth-failure'. */
+  interaction: string;
+  outcome: 'success' | 'failure';
+  caller?: Caller;
+  /** Resources touched, as Type/id[/_history/n]. */
+  entities: string[];
+  /** The query string of a search, for the audit entity. */
+  query?: string;
+  description?: string;
+}
+
+/** Writes AuditEvents (implemented in src/security). With a transaction, the entry commits with the write. */
+export interface AuditSink {
+  record(q: Queryable, ctx: RequestContext, entry: AuditEntry): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Executor } from '../interactions/execute';
+import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
+import type { RequestContext } from '../request-context';
+import { badRequest } from '../errors';
+import {
+  contentTypeFor,
+  parseBody,
+  requestFormat,
+  responseFormat,
+  serialize,
+  type Format,
+} from './content-format';
+import { parsePrefer } from './prefer-header';
+import { sendError } from './error-response';
+
+export interface FhirRouterOptions {
+  executor: Executor;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  /** Fixed public base URL; otherwise derived from the request's host. */
+  baseUrl?: string;
+}
+
+/** Translates HTTP to FhirRequests and FhirResponses back to HTTP; no FHIR logic lives here. */
+export function fhirRouter(options: FhirRouterOptions): express.Router {
+  const router = express.Router();
+  router.use(express.raw({ type: () => true, limit: options.maxBodyBytes }));
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    let format: Format = 'json';
+    try {
+      format = responseFormat(queryValue(req, '_format'), req.get('accept'));
+      const ctx = requestContext(req, res, options.baseUrl);
+      res.locals.fhirContext = ctx;
+      const fhirRequest = toFhirRequest(req, options);
+      const response = await options.executor.execute(ctx, fhirRequest);
+      send(res, response, format, queryValue(req, '_pretty') === 'true');
+    } catch (err) {
+      if (res.headersSent) return next(err);
+      sendError(res, err, format, res.locals.logger);
+    }
+  });
+  return router;
+}
+
+export function baseUrlOf(req: Request, configured?: string): string {
+  return configured ?? `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+}
+
+function requestContext(req: Request, res: Response, configured?: string): RequestContext {
+  return {
+    requestId: res.locals.requestId as string,
+    baseUrl: baseUrlOf(req, configured),
+    caller: res.locals.caller,
+  };
+}
+
+function queryPairs(req: Request): Array<[string, string]> {
+  const raw = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+  return [...new URLSearchParams(raw)];
+}
+
+function queryValue(req: Request, key: string): string | undefined {
+  return queryPairs(req).find(([k]) => k === key)?.[1];
+}
+
+function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
+  const route = routeFor(req.method, req.path);
+  const prefer = parsePrefer(req.get('prefer'));
+  const query = queryPairs(req);
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  let body: Resource | undefined;
+  if (route.kind === 'search-type' && req.method === 'POST') {
+    // R4 search.html#Introduction: POST _search carries the parameters form-encoded in the body.
+    if (!/^application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')) {
+      throw badRequest('POST _search needs Content-Type application/x-www-form-urlencoded');
+    }
+    query.push(...new URLSearchParams(raw.toString('utf8')));
+  } else if (raw.length > 0 && (req.method === 'POST' || req.method === 'PUT')) {
+    body = parseBody(raw.toString('utf8'), requestFormat(req.get('content-type')), options.maxJsonDepth);
+  }
+  return {
+    ...route,
+    method: req.method,
+    query,
+    body,
+    ifMatch: req.get('if-match'),
+    ifNoneExist: req.get('if-none-exist'),
+    ifNoneMatch: req.get('if-none-match'),
+    ifModifiedSince: req.get('if-modified-since'),
+    preferReturn: prefer.return,
+    lenient: prefer.lenient,
+  };
+}
+
+function send(res: Response, response: FhirResponse, format: Format, pretty: boolean): void {
+  if (response.etag) res.set('ETag', response.etag);
+  if (response.lastModified) res.set('Last-Modified', response.lastModified);
+  if (response.location) res.set('Location', response.location);
+  res.status(response.status);
+  if (!response.body || response.status === 304 || response.status === 204) {
+    res.end();
+    return;
+  }
+  res.type(contentTypeFor(format)).send(serialize(response.body, format, pretty));
+}
