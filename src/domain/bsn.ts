@@ -1,0 +1,23 @@
+const NINE_DIGITS = /^\d{9}$/;
+
+/**
+ * Why a string is not a valid BSN, or undefined when it is.
+ *
+ * Only exactly 9 digits are accepted. An 8-digit value (an old sofinummer written without its
+ * leading zero) is NOT left-padded: padding would give one person two spellings of the same
+ * identifier, which breaks conditional create and token search. Senders must send 9 digits.
+ */
+export function bsnProblem(value: string): string | undefined {
+  if (!NINE_DIGITS.test(value)) return 'BSN must be exactly 9 digits';
+  if (/^0+$/.test(value)) return 'BSN must not be all zeros';
+  // 11-proef: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 ≡ 0 (mod 11).
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += (9 - i) * Number(value[i]);
+  sum -= Number(value[8]);
+  if (sum % 11 !== 0) return 'BSN fails the 11-proef';
+  return undefined;
+}
+
+export function isValidBsn(value: string): boolean {
+  return bsnProblem(value) === undefined;
+}
