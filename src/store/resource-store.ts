@@ -98,10 +98,10 @@ export const resourceStore = {
     );
     await q.query(
       `INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-       VALUES ($1, $2, $3, $4, $5, $7)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
          last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content`,
-      params,
+      [v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.resource ?? null],
     );
   },
 

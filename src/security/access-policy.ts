@@ -1,0 +1,484 @@
+import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../store/database';
+import type { AccessRestriction } from '../store/access-restriction';
+import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../fhir/request-context';
+import { SUPPORTED_TYPES } from '../fhir/resource-types';
+import { FhirError, issue } from '../fhir/errors';
+import type { Caller, OrganizationKind } from './caller';
+import { checkScope } from './scopes';
+import {
+  patientIdsOf,
+  referenceNames,
+  referencePatterns,
+  referencesAt,
+  type Party,
+} from './patient-compartment';
+import { blocks, isPrivacyConsent } from './patient-objection';
+import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
+
+export { URA_SYSTEM, AGB_SYSTEM } from './naming-systems';
+
+/** Readable by every authenticated client: the care-provider directory. */
+export const DIRECTORY_TYPES = ['Organization', 'Practitioner', 'PractitionerRole'] as const;
+
+/** Patient data: what a party sees for the patients it has a care relationship with. */
+const CLINICAL_TYPES = [
+  'Patient',
+  'RelatedPerson',
+  'CareTeam',
+  'EpisodeOfCare',
+  'CarePlan',
+  'Goal',
+  'Condition',
+  'ServiceRequest',
+  'Task',
+  'Observation',
+  'Consent',
+  'Provenance',
+] as const;
+
+/** How a patient becomes "this organisation's patient". */
+type PatientSource =
+  | 'general-practitioner' // Patient.generalPractitioner names the organisation or one of its PractitionerRoles
+  | 'care-team' // a CareTeam (not inactive) has the organisation as participant.member or .onBehalfOf
+  | 'managed-episode' // an EpisodeOfCare (not entered-in-error) has it as managingOrganization
+  | 'owned-task' // a referral Task is addressed to it (owner): the receiver must see whom it is about
+  | 'any-episode' // every patient with a zorgtraject (the regional platform)
+  | 'any-task'; // every patient with a referral (the platform's referral indicators)
+
+/** A write is allowed when ANY of the rules listed for its type and interaction holds. */
+type WriteRule =
+  | 'any' // no further condition
+  | 'own-patient' // every patient the resource (and its previous version) is about is the caller's patient
+  | 'requester' // the caller's organisation is `requester` (and was, on update)
+  | 'task-party' // the stored Task has the caller as requester or owner; the requester does not change
+  | 'episode-manager' // EpisodeOfCare.managingOrganization is the caller (and was, on update)
+  | 'objection' // a patient-privacy Consent for a patient the caller has a care relationship with
+  | 'provenance-agent' // a Provenance whose agent is the caller's organisation
+  | 'own-directory'; // the caller's own Organization, PractitionerRoles and their Practitioners
+
+type WriteRules = Partial<Record<WriteChange['interaction'], WriteRule[]>>;
+
+interface KindPolicy {
+  patients: PatientSource[];
+  /** Types visible at all (directory types always are); every other type is hidden, even in a compartment. */
+  visible: readonly string[];
+  /** Referrals the organisation takes part in stay visible through the reference to it. */
+  referrals: boolean;
+  writes: Partial<Record<string, WriteRules>>;
+}
+
+const CLINICAL_WRITE: WriteRules = {
+  create: ['own-patient'],
+  update: ['own-patient'],
+  delete: ['own-patient'],
+};
+const REFERRAL_WRITES: Partial<Record<string, WriteRules>> = {
+  ServiceRequest: { create: ['requester'], update: ['requester'] },
+  Task: { create: ['requester'], update: ['task-party'] },
+  // Conditional create by BSN: an existing Patient is matched, never overwritten; an update is not allowed.
+  Patient: { create: ['any'] },
+  // The notification engine must check canRead for the subscriber's client before sending anything.
+  Subscription: { create: ['any'] },
+};
+
+/**
+ * THE access policy, per organisation kind (issue 5). Admin is unrestricted (except that AuditEvent is never
+ * written through the API) and is not listed. Tested as a matrix in test/security/access-policy.test.ts.
+ */
+export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPolicy>> = {
+  gp: {
+    patients: ['general-practitioner', 'care-team'],
+    visible: CLINICAL_TYPES,
+    referrals: true,
+    writes: {
+      ...REFERRAL_WRITES,
+      Consent: { create: ['objection'], update: ['objection'], delete: ['objection'] },
+    },
+  },
+  vvt: {
+    patients: ['care-team'],
+    visible: CLINICAL_TYPES,
+    referrals: true,
+    writes: REFERRAL_WRITES,
+  },
+  'meso-team': {
+    patients: ['managed-episode', 'owned-task'],
+    visible: CLINICAL_TYPES,
+    referrals: true,
+    writes: {
+      Patient: { create: ['any'], update: ['own-patient'] },
+      RelatedPerson: CLINICAL_WRITE,
+      CareTeam: CLINICAL_WRITE,
+      CarePlan: CLINICAL_WRITE,
+      Goal: CLINICAL_WRITE,
+      Condition: CLINICAL_WRITE,
+      Observation: CLINICAL_WRITE,
+      Consent: {
+        create: ['own-patient', 'objection'],
+        update: ['own-patient', 'objection'],
+        delete: ['own-patient', 'objection'],
+      },
+      Provenance: { create: ['own-patient', 'provenance-agent'] },
+      // A new zorgtraject is how a patient becomes the team's patient, so it does not need one already.
+      EpisodeOfCare: {
+        create: ['episode-manager'],
+        update: ['episode-manager'],
+        delete: ['episode-manager'],
+      },
+      ServiceRequest: { create: ['requester', 'own-patient'], update: ['requester', 'own-patient'] },
+      Task: { create: ['requester', 'own-patient'], update: ['task-party', 'own-patient'] },
+      Organization: { create: ['any'], update: ['own-directory'] },
+      Practitioner: { create: ['any'], update: ['own-directory'] },
+      PractitionerRole: { create: ['any'], update: ['own-directory'], delete: ['own-directory'] },
+      Subscription: { create: ['any'] },
+    },
+  },
+  platform: {
+    patients: ['any-episode', 'any-task'],
+    // Regional indicators: trajectories, their teams and referrals. No problems, goals, plans or observations.
+    visible: ['Patient', 'EpisodeOfCare', 'CareTeam', 'Task', 'ServiceRequest'],
+    referrals: false,
+    writes: {},
+  },
+};
+
+/** Reference search parameters the policy hands to the search engine, with the element each one reads. */
+const REFERRAL_PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  Task: { requester: 'requester', owner: 'owner', patient: 'for' },
+  ServiceRequest: { requester: 'requester', performer: 'performer' },
+};
+
+const forbidden = (message: string) => new FhirError(403, [issue('forbidden', message)]);
+const INTERACTION_LETTER: Record<WriteChange['interaction'], Interaction> = {
+  create: 'c',
+  update: 'u',
+  delete: 'd',
+};
+
+// Relative references only (see patient-compartment.ts); the same expression as the index in migration 003.
+const PATIENT_ID_SQL = (json: string) =>
+  `substring(${json} ->> 'reference' from '^Patient/([-A-Za-z0-9.]{1,64})$')`;
+
+export interface PolicyOptions {
+  /** How long an organisation's PractitionerRoles are cached; 0 in tests. */
+  partyCacheMs?: number;
+}
+
+/** Implements the FHIR layer's AccessGuard with POLICY. */
+export class AccessPolicy implements AccessGuard {
+  private readonly parties = new Map<string, { at: number; party: Party }>();
+  private readonly restrictions = new WeakMap<RequestContext, Promise<AccessRestriction | undefined>>();
+
+  constructor(private readonly options: PolicyOptions = {}) {}
+
+  checkScope(caller: Caller, resourceType: string, interaction: Interaction): void {
+    checkScope(caller, resourceType, interaction);
+  }
+
+  async restrictionFor(db: Queryable, caller: Caller): Promise<AccessRestriction | undefined> {
+    if (caller.organization.kind === 'admin') return undefined;
+    const policy = POLICY[caller.organization.kind];
+    const party = await this.partyOf(db, caller);
+    const { allowed } = await this.patientsOf(db, caller, party);
+    const patientRefs = allowed.map((id) => `Patient/${id}`);
+    const references: AccessRestriction['references'][number][] = [];
+    if (policy.referrals) {
+      references.push({ resourceType: 'Task', params: ['requester', 'owner'], targets: party.references });
+      references.push({
+        resourceType: 'ServiceRequest',
+        params: ['requester', 'performer'],
+        targets: party.references,
+      });
+    }
+    // R4 does not put Task in the Patient compartment; a patient's referrals are theirs all the same.
+    if (policy.visible.includes('Task'))
+      references.push({ resourceType: 'Task', params: ['patient'], targets: patientRefs });
+    const visible = new Set<string>([...DIRECTORY_TYPES, ...policy.visible]);
+    return {
+      openTypes: DIRECTORY_TYPES,
+      patientIds: allowed,
+      references,
+      hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t)),
+    };
+  }
+
+  /** Without a caller the service itself acts (demo data load, notifications), which is not restricted. */
+  async canRead(db: Queryable, ctx: RequestContext, resource: Resource): Promise<boolean> {
+    const caller = ctx.caller;
+    if (!caller || caller.organization.kind === 'admin') return true;
+    const restriction = ctx.access ?? (await this.cachedRestriction(db, ctx, caller));
+    return restriction ? isVisible(restriction, resource) : true;
+  }
+
+  async checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void> {
+    // NEN 7513: the audit trail is written by the service only, for everyone including admins.
+    if (change.resourceType === 'AuditEvent')
+      throw forbidden('AuditEvent is written by the service only and cannot be changed');
+    const caller = ctx.caller;
+    if (!caller) return;
+    checkScope(caller, change.resourceType, INTERACTION_LETTER[change.interaction]);
+    if (caller.organization.kind === 'admin') return;
+    const rules = POLICY[caller.organization.kind].writes[change.resourceType]?.[change.interaction] ?? [];
+    for (const rule of rules) if (await this.allows(tx, caller, rule, change)) return;
+    throw forbidden(
+      `A ${caller.organization.kind} organisation may not ${change.interaction} this ${change.resourceType}` +
+        (rules.length ? ` (needs: ${rules.join(' or ')})` : ''),
+    );
+  }
+
+  /** The organisation as references may name it: Organization/<id>, its PractitionerRoles, URA and AGB. */
+  async partyOf(q: Queryable, caller: Caller): Promise<Party> {
+    const org = caller.organization;
+    const key = `${caller.clientId}|${org.reference}|${org.ura}|${org.agb}`;
+    const hit = this.parties.get(key);
+    if (hit && Date.now() - hit.at < (this.options.partyCacheMs ?? 30_000)) return hit.party;
+    const identifiers: Identifier[] = [];
+    if (org.ura) identifiers.push({ system: URA_SYSTEM, value: org.ura });
+    if (org.agb) identifiers.push({ system: AGB_SYSTEM, value: org.agb });
+    const orgRefs = new Set<string>(org.reference ? [org.reference] : []);
+    for (const id of identifiers) {
+      const res = await q.query<{ id: string }>(
+        `SELECT id FROM resource WHERE resource_type = 'Organization' AND NOT deleted AND content -> 'identifier' @> $1`,
+        [JSON.stringify([id])],
+      );
+      for (const row of res.rows) orgRefs.add(`Organization/${row.id}`);
+    }
+    const roles = await this.matching(
+      q,
+      'PractitionerRole',
+      "content -> 'organization'",
+      { references: [...orgRefs], identifiers },
+      (p) => p,
+      'id',
+    );
+    const party: Party = {
+      references: [...orgRefs, ...roles.map((id) => `PractitionerRole/${id}`)],
+      identifiers,
+    };
+    if (this.parties.size > 1000) this.parties.clear();
+    this.parties.set(key, { at: Date.now(), party });
+    return party;
+  }
+
+  /**
+   * The caller's patients in one query: `related` by care relationship, `allowed` once objections are applied.
+   * `only` narrows the lookup to the patients a write is about.
+   */
+  async patientsOf(
+    q: Queryable,
+    caller: Caller,
+    party: Party,
+    only?: readonly string[],
+  ): Promise<{ allowed: string[]; related: string[] }> {
+    if (caller.organization.kind === 'admin') throw new Error('admin has no patient list');
+    const values: unknown[] = [];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const sources = POLICY[caller.organization.kind].patients
+      .map((s) => sourceSql(s, party, param))
+      .filter(Boolean);
+    if (sources.length === 0) return { allowed: [], related: [] };
+    const onlyFilter = only ? `AND id = ANY(${param([...only])}::text[])` : '';
+    const res = await q.query<{ id: string; consent: Consent | null }>(
+      `WITH candidate(id) AS (${sources.join(' UNION ALL ')}),
+         patient AS (SELECT DISTINCT id FROM candidate WHERE id IS NOT NULL ${onlyFilter})
+       SELECT p.id, c.content AS consent FROM patient p
+       LEFT JOIN resource c ON c.resource_type = 'Consent' AND NOT c.deleted
+         AND ${PATIENT_ID_SQL("c.content -> 'patient'")} = p.id AND c.content ->> 'status' = 'active'`,
+      values,
+    );
+    const consents = new Map<string, Consent[]>();
+    for (const row of res.rows) {
+      const list = consents.get(row.id) ?? [];
+      if (row.consent) list.push(row.consent);
+      consents.set(row.id, list);
+    }
+    const who = { kind: caller.organization.kind, party };
+    const related = [...consents.keys()].sort();
+    return { related, allowed: related.filter((id) => !blocks(consents.get(id) ?? [], who)) };
+  }
+
+  private cachedRestriction(
+    db: Queryable,
+    ctx: RequestContext,
+    caller: Caller,
+  ): Promise<AccessRestriction | undefined> {
+    let pending = this.restrictions.get(ctx);
+    if (!pending) {
+      pending = this.restrictionFor(db, caller);
+      this.restrictions.set(ctx, pending);
+    }
+    return pending;
+  }
+
+  /** Ids of resources of `type` whose jsonb at `column` contains a reference naming the party. */
+  private async matching(
+    q: Queryable,
+    type: string,
+    column: string,
+    party: Party,
+    wrap: (pattern: Reference) => unknown,
+    select: string,
+  ): Promise<string[]> {
+    const patterns = referencePatterns(party);
+    if (patterns.length === 0) return [];
+    const values = patterns.map((p) => JSON.stringify(wrap(p)));
+    const res = await q.query<{ id: string }>(
+      `SELECT ${select} AS id FROM resource WHERE resource_type = $1 AND NOT deleted
+       AND (${values.map((_, i) => `${column} @> $${i + 2}`).join(' OR ')})`,
+      [type, ...values],
+    );
+    return res.rows.map((r) => r.id);
+  }
+
+  private async allows(q: Queryable, caller: Caller, rule: WriteRule, change: WriteChange): Promise<boolean> {
+    const now = change.resource;
+    const before = change.previous;
+    const party = () => this.partyOf(q, caller);
+    switch (rule) {
+      case 'any':
+        return true;
+      case 'own-patient':
+        return this.allPatients(q, caller, change, 'allowed');
+      case 'objection':
+        return (
+          (!now || isPrivacyConsent(now as Consent)) &&
+          (!before || isPrivacyConsent(before as Consent)) &&
+          this.allPatients(q, caller, change, 'related')
+        );
+      case 'requester':
+      case 'episode-manager': {
+        const path = rule === 'requester' ? 'requester' : 'managingOrganization';
+        const p = await party();
+        return [now, before].every((r) => !r || referencesAt(r, path).some((ref) => referenceNames(ref, p)));
+      }
+      case 'task-party': {
+        const p = await party();
+        if (!before) return !!now && referencesAt(now, 'requester').some((ref) => referenceNames(ref, p));
+        const wasParty = ['requester', 'owner'].some((path) =>
+          referencesAt(before, path).some((ref) => referenceNames(ref, p)),
+        );
+        const sameRequester =
+          !now || sameReferences(referencesAt(now, 'requester'), referencesAt(before, 'requester'));
+        return wasParty && sameRequester;
+      }
+      case 'provenance-agent': {
+        const p = await party();
+        return (
+          !!now &&
+          ['agent.who', 'agent.onBehalfOf'].some((path) =>
+            referencesAt(now, path).some((ref) => referenceNames(ref, p)),
+          )
+        );
+      }
+      case 'own-directory':
+        return this.ownDirectoryEntry(q, await party(), change);
+    }
+  }
+
+  /** Every patient the change is about (new and old version) is in the caller's list; at least one. */
+  private async allPatients(
+    q: Queryable,
+    caller: Caller,
+    change: WriteChange,
+    list: 'allowed' | 'related',
+  ): Promise<boolean> {
+    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientIdsOf(r) : [])))];
+    if (ids.length === 0) return false;
+    const patients = await this.patientsOf(q, caller, await this.partyOf(q, caller), ids);
+    return ids.every((id) => patients[list].includes(id));
+  }
+
+  private async ownDirectoryEntry(q: Queryable, party: Party, change: WriteChange): Promise<boolean> {
+    const versions = [change.resource, change.previous].filter((r): r is Resource => !!r);
+    switch (change.resourceType) {
+      case 'Organization':
+        return versions.every((r) => party.references.includes(`Organization/${r.id}`));
+      case 'PractitionerRole':
+        return versions.every((r) =>
+          referencesAt(r, 'organization').some((ref) => referenceNames(ref, party)),
+        );
+      case 'Practitioner': {
+        const roles = party.references
+          .filter((r) => r.startsWith('PractitionerRole/'))
+          .map((r) => r.slice('PractitionerRole/'.length));
+        if (roles.length === 0) return false;
+        const res = await q.query(
+          `SELECT 1 FROM resource WHERE resource_type = 'PractitionerRole' AND NOT deleted AND id = ANY($1::text[])
+           AND content -> 'practitioner' ->> 'reference' = $2 LIMIT 1`,
+          [roles, `Practitioner/${versions[0].id}`],
+        );
+        return res.rows.length > 0;
+      }
+      default:
+        return false;
+    }
+  }
+}
+
+/** The SQL (one SELECT of patient ids) for one way of becoming the organisation's patient. */
+function sourceSql(source: PatientSource, party: Party, param: (value: unknown) => string): string {
+  const patterns = referencePatterns(party);
+  const anyOf = (column: string, wrap: (p: Reference) => unknown) =>
+    patterns.length
+      ? `(${patterns.map((p) => `${column} @> ${param(JSON.stringify(wrap(p)))}`).join(' OR ')})`
+      : 'false';
+  const live = (type: string) => `resource_type = '${type}' AND NOT deleted`;
+  switch (source) {
+    case 'general-practitioner':
+      return `SELECT id FROM resource WHERE ${live('Patient')} AND ${anyOf("content -> 'generalPractitioner'", (p) => [p])}`;
+    case 'care-team':
+      return `SELECT ${PATIENT_ID_SQL("content -> 'subject'")} FROM resource WHERE ${live('CareTeam')}
+        AND coalesce(content ->> 'status', 'active') NOT IN ('inactive', 'entered-in-error')
+        AND (${anyOf("content -> 'participant'", (p) => [{ member: p }])} OR ${anyOf("content -> 'participant'", (p) => [{ onBehalfOf: p }])})`;
+    case 'managed-episode':
+      return `SELECT ${PATIENT_ID_SQL("content -> 'patient'")} FROM resource WHERE ${live('EpisodeOfCare')}
+        AND coalesce(content ->> 'status', '') <> 'entered-in-error' AND ${anyOf("content -> 'managingOrganization'", (p) => p)}`;
+    case 'owned-task':
+      return `SELECT ${PATIENT_ID_SQL("content -> 'for'")} FROM resource WHERE ${live('Task')} AND ${anyOf("content -> 'owner'", (p) => p)}`;
+    case 'any-episode':
+      return `SELECT ${PATIENT_ID_SQL("content -> 'patient'")} FROM resource WHERE ${live('EpisodeOfCare')}
+        AND coalesce(content ->> 'status', '') <> 'entered-in-error'`;
+    case 'any-task':
+      return `SELECT ${PATIENT_ID_SQL("content -> 'for'")} FROM resource WHERE ${live('Task')}`;
+  }
+}
+
+const patientSets = new WeakMap<AccessRestriction, ReadonlySet<string>>();
+// History checks many versions against one restriction; build its Set once.
+function patientSet(restriction: AccessRestriction): ReadonlySet<string> {
+  let set = patientSets.get(restriction);
+  if (!set) {
+    set = new Set(restriction.patientIds);
+    patientSets.set(restriction, set);
+  }
+  return set;
+}
+
+/** Whether two lists of References name the same targets (ignoring display and key order). */
+function sameReferences(a: Reference[], b: Reference[]): boolean {
+  const key = (r: Reference) =>
+    `${r.reference ?? ''}|${r.identifier?.system ?? ''}|${r.identifier?.value ?? ''}`;
+  return a.map(key).sort().join('\n') === b.map(key).sort().join('\n');
+}
+
+/** The same rule the search engine applies in SQL (see AccessRestriction), for one resource in memory. */
+export function isVisible(restriction: AccessRestriction, resource: Resource): boolean {
+  const type = resource.resourceType;
+  if (restriction.hiddenTypes?.includes(type)) return false;
+  if (restriction.openTypes.includes(type)) return true;
+  const patients = patientSet(restriction);
+  // Task is not in the R4 compartment: only the explicit `patient` reference rule shows it.
+  if (type !== 'Task' && patientIdsOf(resource).some((id) => patients.has(id))) return true;
+  return restriction.references.some(
+    (rule) =>
+      rule.resourceType === type &&
+      rule.params.some((param) => {
+        const path = REFERRAL_PARAMS[type]?.[param];
+        return (
+          !!path &&
+          referencesAt(resource, path).some((ref) => !!ref.reference && rule.targets.includes(ref.reference))
+        );
+      }),
+  );
+}

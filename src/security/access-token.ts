@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import type { Caller, GrantedScope } from './caller';
+import type { ClientRecord } from './client-registry';
+import { formatScope, parseScopes } from './scopes';
+import { TOKEN_ALG, type SigningKeys } from './signing-keys';
+
+/** The acting person (NEN 7513), as carried in the access token's `user` claim and in Caller.user. */
+export type ActingUser = NonNullable<Caller['user']>;
+
+/** Claims of the access tokens this service issues (RFC 9068 JWT profile for access tokens). */
+export interface AccessTokenClaims extends JWTPayload {
+  client_id: string;
+  scope: string;
+  user?: ActingUser;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+  scope: string;
+}
+
+/** Signs and checks the service's own access tokens. `origin` is the service's public origin. */
+export class AccessTokens {
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly ttlSeconds: number,
+    private readonly fhirPath: string,
+  ) {}
+
+  async issue(
+    origin: string,
+    client: ClientRecord,
+    scopes: GrantedScope[],
+    user?: ActingUser,
+  ): Promise<IssuedToken> {
+    const { kid, key } = await this.keys.signingKey();
+    const scope = scopes.map(formatScope).join(' ');
+    const claims: AccessTokenClaims = { client_id: client.clientId, scope, ...(user ? { user } : {}) };
+    const accessToken = await new SignJWT(claims)
+      .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: 'at+jwt' })
+      .setIssuer(origin)
+      .setSubject(client.clientId)
+      .setAudience(origin + this.fhirPath)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setJti(randomUUID())
+      .sign(key);
+    return { accessToken, expiresIn: this.ttlSeconds, scope };
+  }
+
+  /** Verifies signature, issuer, audience, expiry and type; throws a jose error when any fails. */
+  async verify(origin: string, token: string): Promise<AccessTokenClaims> {
+    const { payload } = await jwtVerify<AccessTokenClaims>(
+      token,
+      async (header) => {
+        const key = await this.keys.verificationKey(header.kid);
+        if (!key) throw new Error('unknown signing key');
+        return key;
+      },
+      {
+        algorithms: [TOKEN_ALG],
+        issuer: origin,
+        audience: origin + this.fhirPath,
+        typ: 'at+jwt',
+        requiredClaims: ['exp', 'sub', 'client_id', 'scope'],
+        clockTolerance: 5,
+      },
+    );
+    if (payload.sub !== payload.client_id) throw new Error('sub and client_id differ');
+    return payload;
+  }
+}
+
+/** The Caller for a verified token: organisation from the registry (authoritative now), scopes and user from the token. */
+export function callerFrom(client: ClientRecord, claims: AccessTokenClaims): Caller {
+  return {
+    clientId: client.clientId,
+    clientName: client.name,
+    organization: { ...client.organization },
+    scopes: parseScopes(claims.scope),
+    user: claims.user,
+    // Issue 5: platform output is pseudonymised unless the client is explicitly configured as identifiable.
+    pseudonymised: client.organization.kind === 'platform' && !client.identifiable,
+  };
+}

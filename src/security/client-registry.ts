@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JSONWebKeySet } from 'jose';
+import type { Queryable } from '../store/database';
+import type { OrganizationKind } from './caller';
+import { isProduction, type SecurityConfig } from './security-config';
+
+const KINDS: readonly OrganizationKind[] = ['gp', 'vvt', 'meso-team', 'platform', 'admin'];
+
+/** A registered backend-services client (SMART Backend Services: one client per system, per organisation). */
+export interface ClientRecord {
+  clientId: string;
+  name: string;
+  organization: { kind: OrganizationKind; name: string; ura?: string; agb?: string; reference?: string };
+  /** Public keys only; the client signs its assertions with the private half. */
+  jwks: JSONWebKeySet;
+  /** Scopes the client may be granted, as SMART scope strings. */
+  scopes: string[];
+  /** Platform clients only: identifiable (non-pseudonymised) output was explicitly agreed. */
+  identifiable: boolean;
+  /** Demo clients have published private keys and are refused in production. */
+  demo: boolean;
+}
+
+interface ClientRow {
+  client_id: string;
+  name: string;
+  organization_kind: OrganizationKind;
+  organization_name: string;
+  organization_ura: string | null;
+  organization_agb: string | null;
+  organization_reference: string | null;
+  jwks: JSONWebKeySet;
+  scopes: string[];
+  identifiable: boolean;
+  demo: boolean;
+}
+
+function fromRow(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    organization: {
+      kind: row.organization_kind,
+      name: row.organization_name,
+      ura: row.organization_ura ?? undefined,
+      agb: row.organization_agb ?? undefined,
+      reference: row.organization_reference ?? undefined,
+    },
+    jwks: row.jwks,
+    scopes: row.scopes,
+    identifiable: row.identifiable,
+    demo: row.demo,
+  };
+}
+
+const str = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/** Validates one client entry from a config file; `demo` forces the demo flag for examples/clients. */
+export function parseClientConfig(raw: unknown, source: string, demo = false): ClientRecord {
+  const fail = (why: string): never => {
+    throw new Error(`Client configuration ${source}: ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null) return fail('not an object');
+  const c = raw as Record<string, unknown>;
+  const org = (c.organization ?? {}) as Record<string, unknown>;
+  if (!str(c.clientId) || !/^[A-Za-z0-9._-]{1,100}$/.test(c.clientId))
+    fail('clientId missing or not [A-Za-z0-9._-]');
+  if (!str(c.name)) fail('name missing');
+  if (!KINDS.includes(org.kind as OrganizationKind))
+    fail(`organization.kind must be one of ${KINDS.join(', ')}`);
+  if (!str(org.name)) fail('organization.name missing');
+  if (org.kind !== 'admin' && org.kind !== 'platform' && !str(org.ura) && !str(org.agb)) {
+    fail('a care provider needs organization.ura or organization.agb');
+  }
+  const jwks = c.jwks as JSONWebKeySet | undefined;
+  if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) fail('jwks.keys missing');
+  // A private key in the registry would let anyone with database access impersonate the client.
+  if (jwks!.keys.some((k) => 'd' in k || (k.kty !== 'EC' && k.kty !== 'RSA')))
+    fail('jwks must hold EC/RSA public keys');
+  if (!Array.isArray(c.scopes) || !c.scopes.every(str)) fail('scopes must be an array of strings');
+  return {
+    clientId: c.clientId as string,
+    name: c.name as string,
+    organization: {
+      kind: org.kind as OrganizationKind,
+      name: org.name as string,
+      ura: str(org.ura) ? org.ura : undefined,
+      agb: str(org.agb) ? org.agb : undefined,
+      reference: str(org.reference) ? org.reference : undefined,
+    },
+    jwks: jwks!,
+    scopes: c.scopes as string[],
+    identifiable: c.identifiable === true,
+    demo: demo || c.demo === true,
+  };
+}
+
+/** The demo clients (one per organisation kind): every examples/clients/*.json. */
+export function loadDemoClients(dir: string): ClientRecord[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => parseClientConfig(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')), f, true));
+}
+
+/** CLIENTS_FILE: one client object or an array of them. */
+export function loadClientsFile(file: string): ClientRecord[] {
+  const raw: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const list = Array.isArray(raw) ? raw : [raw];
+  return list.map((c, i) => parseClientConfig(c, `${file}[${i}]`));
+}
+
+/** The clients configuration asks for: demo clients outside production, plus CLIENTS_FILE. */
+export function configuredClients(config: SecurityConfig): ClientRecord[] {
+  const demo = !isProduction(config) && config.demoClientsDir ? loadDemoClients(config.demoClientsDir) : [];
+  const extra = config.clientsFile ? loadClientsFile(config.clientsFile) : [];
+  return [...demo, ...extra];
+}
+
+/** Upserts clients: the configuration is the source of truth for the clients it names. */
+export async function seedClients(q: Queryable, clients: ClientRecord[]): Promise<void> {
+  for (const c of clients) {
+    await q.query(
+      `INSERT INTO client (client_id, name, organization_kind, organization_name, organization_ura, organization_agb,
+         organization_reference, jwks, scopes, identifiable, demo)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name, organization_kind = EXCLUDED.organization_kind,
+         organization_name = EXCLUDED.organization_name, organization_ura = EXCLUDED.organization_ura,
+         organization_agb = EXCLUDED.organization_agb, organization_reference = EXCLUDED.organization_reference,
+         jwks = EXCLUDED.jwks, scopes = EXCLUDED.scopes, identifiable = EXCLUDED.identifiable, demo = EXCLUDED.demo,
+         updated_at = now()`,
+      [
+        c.clientId,
+        c.name,
+        c.organization.kind,
+        c.organization.name,
+        c.organization.ura ?? null,
+        c.organization.agb ?? null,
+        c.organization.reference ?? null,
+        JSON.stringify(c.jwks),
+        c.scopes,
+        c.identifiable,
+        c.demo,
+      ],
+    );
+  }
+}
+
+// Short enough that a removed client or a rotated client key takes effect quickly, long enough to spare the
+// database a query on every FHIR request.
+const CACHE_MS = 30_000;
+const MAX_CACHED = 1000;
+
+/** Looks clients up in the database, with a short cache; refuses demo clients in production. */
+export class ClientRegistry {
+  private readonly cache = new Map<string, { at: number; client?: ClientRecord }>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly config: SecurityConfig,
+  ) {}
+
+  /** The client, if registered and usable in this environment. */
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    const hit = this.cache.get(clientId);
+    const client = hit && Date.now() - hit.at < CACHE_MS ? hit.client : await this.load(clientId);
+    if (client?.demo && isProduction(this.config)) return undefined;
+    return client;
+  }
+
+  /** Forgets cached entries, e.g. after a key rotation by the client. */
+  invalidate(clientId?: string): void {
+    if (clientId) this.cache.delete(clientId);
+    else this.cache.clear();
+  }
+
+  private async load(clientId: string): Promise<ClientRecord | undefined> {
+    const res = await this.db.query<ClientRow>('SELECT * FROM client WHERE client_id = $1', [clientId]);
+    const client = res.rows[0] ? fromRow(res.rows[0]) : undefined;
+    // Attackers choose client ids; a bounded cache cannot be grown without limit.
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(clientId, { at: Date.now(), client });
+    return client;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Queryable } from '../database';
+import type { IndexRow, Lookup } from './lookup';
+import { ALL_LOOKUPS } from './lookup-kinds';
+
+/** The index rows of one resource: per lookup, rows tagged with their parameter; and its patient compartments. */
+export interface ResourceIndex {
+  rows: Map<Lookup, Array<{ param: string; row: IndexRow }>>;
+  patientIds: readonly string[];
+}
+
+// Table names are constants of the lookups, never user input.
+const OWNED_TABLES = [...ALL_LOOKUPS.map((l) => l.table), 'resource_compartment'];
+
+/** Removes every index and compartment row of (type, id) in one statement. */
+export async function deleteIndexRows(tx: Queryable, resourceType: string, id: string): Promise<void> {
+  const [last, ...others] = OWNED_TABLES;
+  const ctes = others.map((table, i) => `d${i} AS (DELETE FROM ${table} WHERE resource_type = $1 AND id = $2)`);
+  await tx.query(`WITH ${ctes.join(', ')} DELETE FROM ${last} WHERE resource_type = $1 AND id = $2`, [resourceType, id]);
+}
+
+async function insertRows(
+  tx: Queryable,
+  lookup: Lookup,
+  resourceType: string,
+  id: string,
+  rows: Array<{ param: string; row: IndexRow }>,
+): Promise<void> {
+  // One INSERT per table: each column travels as an array and unnest() turns them back into rows.
+  const columns = lookup.columns.map((c) => c.name);
+  const arrays = lookup.columns.map((c, i) => `$${i + 4}::${c.type}`);
+  await tx.query(
+    `INSERT INTO ${lookup.table} (resource_type, id, param, ${columns.join(', ')})
+     SELECT $1, $2, u.* FROM unnest($3::text[], ${arrays.join(', ')}) AS u`,
+    [resourceType, id, rows.map((r) => r.param), ...columns.map((c) => rows.map((r) => r.row[c] ?? null))],
+  );
+}
+
+/** Replaces all index rows of a resource (the caller's transaction makes this atomic with the resource write). */
+export async function replaceIndexRows(
+  tx: Queryable,
+  resourceType: string,
+  id: string,
+  index: ResourceIndex,
+): Promise<void> {
+  await deleteIndexRows(tx, resourceType, id);
+  for (const [lookup, rows] of index.rows) {
+    if (rows.length) await insertRows(tx, lookup, resourceType, id, rows);
+  }
+  if (index.patientIds.length) {
+    await tx.query(
+      `INSERT INTO resource_compartment (resource_type, id, patient_id) SELECT $1, $2, unnest($3::text[])`,
+      [resourceType, id, [...new Set(index.patientIds)]],
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import type { TypedValue } from '@medplum/core';
+import {
+  asObject,
+  asString,
+  escapeLike,
+  normaliseText,
+  uniqueRows,
+  type IndexRow,
+  type Lookup,
+  type MatchInput,
+  type SqlParams,
+} from './lookup';
+
+// A btree entry must stay well below PostgreSQL's ~2.7 kB limit; longer texts are searched on their start.
+const MAX_LENGTH = 512;
+
+// nl-core-NameInformation splits the family name into own and partner parts; each is searchable on its own,
+// so that family=Giessen finds "van Putten-van der Giessen".
+const NAME_PART_EXTENSIONS = new Set([
+  'http://hl7.org/fhir/StructureDefinition/humanname-own-name',
+  'http://hl7.org/fhir/StructureDefinition/humanname-partner-name',
+]);
+
+const strings = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+
+function familyParts(name: Record<string, unknown>): string[] {
+  const ext = asObject(name._family)?.extension;
+  if (!Array.isArray(ext)) return [];
+  return ext
+    .map(asObject)
+    .filter((e) => !!e && NAME_PART_EXTENSIONS.has(String(e.url)))
+    .flatMap((e) => strings(e?.valueString));
+}
+
+/** The texts a value offers to string search (R4 search.html#string: HumanName and Address by their parts). */
+function textsOf(tv: TypedValue): string[] {
+  const v = tv.value as unknown;
+  if (typeof v === 'string') return [v];
+  const o = asObject(v);
+  if (!o) return [];
+  if (tv.type === 'HumanName' || 'family' in o || 'given' in o) {
+    return [...strings(o.family), ...familyParts(o), ...strings(o.given), ...strings(o.prefix), ...strings(o.suffix), ...strings(o.text)];
+  }
+  if (tv.type === 'Address' || 'line' in o || 'city' in o || 'postalCode' in o) {
+    const parts = [o.line, o.city, o.district, o.state, o.postalCode, o.country, o.text];
+    return parts.flatMap(strings);
+  }
+  return strings(asString(o.text) ?? asString(o.value) ?? asString(o.display));
+}
+
+/** Strings: prefix match ignoring case and accents by default, :exact and :contains. */
+export const stringLookup: Lookup = {
+  table: 'search_string',
+  columns: [
+    { name: 'value', type: 'text[]' },
+    { name: 'raw', type: 'text[]' },
+  ],
+  modifiers: ['exact', 'contains'],
+
+  extract(values: TypedValue[]): IndexRow[] {
+    return uniqueRows(
+      values.flatMap(textsOf).map((text) => {
+        const raw = text.slice(0, MAX_LENGTH);
+        return { value: normaliseText(raw), raw };
+      }),
+    );
+  },
+
+  match(sql: SqlParams, input: MatchInput): string {
+    if (input.modifier === 'exact') return `t.raw = ${sql.add(input.value)}`;
+    const text = escapeLike(normaliseText(input.value));
+    // The prefix LIKE uses the text_pattern_ops btree; :contains uses the trigram GIN index.
+    if (input.modifier === 'contains') return `t.value LIKE ${sql.add(`%${text}%`)}`;
+    return `t.value LIKE ${sql.add(`${text}%`)}`;
+  },
+
+  sortKey: (descending) => ({ expr: descending ? 'max(t.value)' : 'min(t.value)', type: 'text' }),
+};

@@ -1,0 +1,550 @@
+import fs from 'node:fs';
+import type { Bundle, Consent, Resource } from '@medplum/fhirtypes';
+import { projectPath } from '../../src/project-root';
+import { loadDemoClients } from '../../src/security/client-registry';
+import { callerFrom } from '../../src/security/access-token';
+import type { Database } from '../../src/store/database';
+import type { RequestContext, WriteChange } from '../../src/fhir/request-context';
+import { FhirError } from '../../src/fhir/errors';
+import type { OrganizationKind } from '../../src/security/caller';
+import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
+import { ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
+import { caller, freshDatabase, put } from './security-test-support';
+
+const ref = (reference: string) => ({ reference });
+const ura = (value: string) => ({ identifier: { system: URA_SYSTEM, value } });
+
+// The parties, as in examples/demo-data.json: the GP practice, the MESO team, a VVT, and a stranger GP.
+const callers = {
+  gp: caller('gp', { ura: '90000011' }),
+  vvt: caller('vvt', { ura: '90000033' }),
+  'meso-team': caller('meso-team', { ura: '90000022' }),
+  platform: caller('platform', {}, 'system/*.rs'),
+  admin: caller('admin'),
+};
+const KINDS = Object.keys(callers) as OrganizationKind[];
+
+let db: Database;
+const policy = new AccessPolicy({ partyCacheMs: 0 });
+const r: Record<string, Resource> = {};
+
+const privacyScope = {
+  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }],
+};
+function objection(
+  patient: string,
+  actor: NonNullable<Consent['provision']>['actor'],
+  status: Consent['status'] = 'active',
+): Consent {
+  return {
+    resourceType: 'Consent',
+    status,
+    scope: privacyScope,
+    category: [{ text: 'bezwaar' }],
+    patient: ref(patient),
+    provision: { type: 'deny', actor },
+  };
+}
+const kindActor = (code: string) => [
+  { role: { coding: [{ system: ORGANIZATION_KIND_SYSTEM, code }] }, reference: { display: `alle ${code}` } },
+];
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  const q = db.pool;
+  const org = (id: string, value: string) =>
+    put(q, { resourceType: 'Organization', id, identifier: [{ system: URA_SYSTEM, value }], name: id });
+  r.gpOrg = await org('gp-org', '90000011');
+  r.mesoOrg = await org('meso-org', '90000022');
+  r.vvtOrg = await org('vvt-org', '90000033');
+  r.otherGp = await org('other-gp', '90000044');
+  r.huisarts = await put(q, { resourceType: 'Practitioner', id: 'huisarts' });
+  r.gpRole = await put(q, {
+    resourceType: 'PractitionerRole',
+    id: 'gp-role',
+    organization: ref('Organization/gp-org'),
+    practitioner: ref('Practitioner/huisarts'),
+  });
+  r.vvtRole = await put(q, {
+    resourceType: 'PractitionerRole',
+    id: 'vvt-role',
+    organization: ref('Organization/vvt-org'),
+  });
+  r.soRole = await put(q, { resourceType: 'PractitionerRole', id: 'so-role', organization: ura('90000022') });
+
+  // p1: the shared MESO patient. p2: only the GP's. p3: a stranger's. p4: referred by the VVT to MESO, no episode yet.
+  r.p1 = await put(q, {
+    resourceType: 'Patient',
+    id: 'p1',
+    generalPractitioner: [ref('PractitionerRole/gp-role')],
+  });
+  r.p2 = await put(q, {
+    resourceType: 'Patient',
+    id: 'p2',
+    generalPractitioner: [ref('Organization/gp-org')],
+  });
+  r.p3 = await put(q, {
+    resourceType: 'Patient',
+    id: 'p3',
+    generalPractitioner: [ref('Organization/other-gp')],
+  });
+  r.p4 = await put(q, { resourceType: 'Patient', id: 'p4' });
+  r.ep1 = await put(q, {
+    resourceType: 'EpisodeOfCare',
+    id: 'ep1',
+    status: 'active',
+    patient: ref('Patient/p1'),
+    managingOrganization: ref('Organization/meso-org'),
+  });
+  r.ct1 = await put(q, {
+    resourceType: 'CareTeam',
+    id: 'ct1',
+    status: 'active',
+    subject: ref('Patient/p1'),
+    participant: [{ member: ref('PractitionerRole/so-role') }, { member: ref('PractitionerRole/vvt-role') }],
+  });
+  r.cp1 = await put(q, {
+    resourceType: 'CarePlan',
+    id: 'cp1',
+    status: 'active',
+    intent: 'plan',
+    subject: ref('Patient/p1'),
+  });
+  r.c1 = await put(q, { resourceType: 'Condition', id: 'c1', subject: ref('Patient/p1') });
+  r.o1 = await put(q, {
+    resourceType: 'Observation',
+    id: 'o1',
+    status: 'final',
+    code: { text: 'Barthel' },
+    subject: ref('Patient/p1'),
+  });
+  r.adr1 = await put(q, {
+    resourceType: 'Consent',
+    id: 'adr1',
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'adr' }] },
+    category: [{ text: 'wilsverklaring' }],
+    patient: ref('Patient/p1'),
+    provision: { type: 'deny' },
+  });
+  r.t1 = await put(q, {
+    resourceType: 'Task',
+    id: 't1',
+    status: 'requested',
+    intent: 'order',
+    for: ref('Patient/p1'),
+    requester: ref('PractitionerRole/vvt-role'),
+    owner: ref('Organization/meso-org'),
+  });
+  r.tGp = await put(q, {
+    resourceType: 'Task',
+    id: 't-gp',
+    status: 'requested',
+    intent: 'order',
+    for: ref('Patient/p1'),
+    requester: ref('PractitionerRole/gp-role'),
+    owner: ref('Organization/meso-org'),
+  });
+  r.c2 = await put(q, { resourceType: 'Condition', id: 'c2', subject: ref('Patient/p2') });
+  r.c3 = await put(q, { resourceType: 'Condition', id: 'c3', subject: ref('Patient/p3') });
+  // The owner named by URA only: the policy matches identifiers as well as references.
+  r.t4 = await put(q, {
+    resourceType: 'Task',
+    id: 't4',
+    status: 'requested',
+    intent: 'order',
+    for: ref('Patient/p4'),
+    requester: ref('PractitionerRole/vvt-role'),
+    owner: ura('90000022'),
+  });
+  r.sr4 = await put(q, {
+    resourceType: 'ServiceRequest',
+    id: 'sr4',
+    status: 'active',
+    intent: 'order',
+    subject: ref('Patient/p4'),
+    requester: ref('PractitionerRole/vvt-role'),
+  });
+  r.o4 = await put(q, {
+    resourceType: 'Observation',
+    id: 'o4',
+    status: 'final',
+    code: { text: 'x' },
+    subject: ref('Patient/p4'),
+  });
+  r.ae1 = await put(q, {
+    resourceType: 'AuditEvent',
+    id: 'ae1',
+    type: { code: '110110' },
+    recorded: '2025-01-01T00:00:00Z',
+    agent: [],
+    source: { observer: {} },
+    entity: [{ what: ref('Patient/p1') }],
+  });
+});
+afterAll(() => db.close());
+
+const ctx = (kind: OrganizationKind): RequestContext => ({
+  requestId: 't',
+  baseUrl: 'http://x/fhir',
+  caller: callers[kind],
+});
+const canRead = (kind: OrganizationKind, key: string) => policy.canRead(db.pool, ctx(kind), r[key]);
+
+async function writeOutcome(kind: OrganizationKind, change: WriteChange): Promise<'allowed' | 'denied'> {
+  try {
+    await policy.checkWrite(db.pool, ctx(kind), change);
+    return 'allowed';
+  } catch (err) {
+    if (err instanceof FhirError && err.status === 403) return 'denied';
+    throw err;
+  }
+}
+
+// ✓ = visible, · = hidden. Columns: gp, vvt, meso-team, platform, admin.
+const READ_MATRIX: Array<[string, string]> = [
+  ['gpOrg', '✓✓✓✓✓'],
+  ['gpRole', '✓✓✓✓✓'],
+  ['huisarts', '✓✓✓✓✓'],
+  ['p1', '✓✓✓✓✓'],
+  ['p2', '✓···✓'],
+  ['p3', '····✓'],
+  ['p4', '··✓✓✓'],
+  ['ep1', '✓✓✓✓✓'],
+  ['ct1', '✓✓✓✓✓'],
+  ['cp1', '✓✓✓·✓'],
+  ['c1', '✓✓✓·✓'],
+  ['o1', '✓✓✓·✓'],
+  ['adr1', '✓✓✓·✓'],
+  ['c2', '✓···✓'],
+  ['c3', '····✓'],
+  ['t1', '✓✓✓✓✓'],
+  ['t4', '·✓✓✓✓'],
+  ['sr4', '·✓✓✓✓'],
+  ['o4', '··✓·✓'],
+  ['ae1', '····✓'],
+];
+
+describe('read matrix: organisation kind × resource', () => {
+  it.each(READ_MATRIX)('%s: %s', async (key, expected) => {
+    const actual = await Promise.all(KINDS.map(async (kind) => ((await canRead(kind, key)) ? '✓' : '·')));
+    expect(actual.join('')).toBe(expected);
+  });
+
+  it('hands the search engine the same rules as data', async () => {
+    const vvt = await policy.restrictionFor(db.pool, callers.vvt);
+    expect(vvt?.patientIds).toEqual(['p1']);
+    expect(vvt?.openTypes).toEqual(['Organization', 'Practitioner', 'PractitionerRole']);
+    expect(vvt?.hiddenTypes).toEqual(expect.arrayContaining(['AuditEvent', 'Group', 'Subscription']));
+    expect(vvt?.references).toContainEqual({
+      resourceType: 'Task',
+      params: ['requester', 'owner'],
+      targets: expect.arrayContaining(['Organization/vvt-org', 'PractitionerRole/vvt-role']),
+    });
+    expect((await policy.restrictionFor(db.pool, callers.gp))?.patientIds).toEqual(['p1', 'p2']);
+    expect((await policy.restrictionFor(db.pool, callers['meso-team']))?.patientIds).toEqual(['p1', 'p4']);
+    const platform = await policy.restrictionFor(db.pool, callers.platform);
+    expect(platform?.hiddenTypes).toEqual(
+      expect.arrayContaining(['CarePlan', 'Condition', 'Goal', 'Observation', 'Consent', 'AuditEvent']),
+    );
+    expect(await policy.restrictionFor(db.pool, callers.admin)).toBeUndefined();
+  });
+});
+
+const create = (resource: Resource): WriteChange => ({
+  interaction: 'create',
+  resourceType: resource.resourceType,
+  resource,
+});
+const update = (previous: Resource, changes: Partial<Resource> = {}): WriteChange => ({
+  interaction: 'update',
+  resourceType: previous.resourceType,
+  previous,
+  resource: { ...previous, ...changes } as Resource,
+});
+const remove = (previous: Resource): WriteChange => ({
+  interaction: 'delete',
+  resourceType: previous.resourceType,
+  previous,
+});
+const referral = (requester: string, patient = 'Patient/p3'): Resource => ({
+  resourceType: 'ServiceRequest',
+  status: 'active',
+  intent: 'order',
+  subject: ref(patient),
+  requester: ref(requester),
+});
+const task = (requester: string): Resource => ({
+  resourceType: 'Task',
+  status: 'requested',
+  intent: 'order',
+  for: ref('Patient/p3'),
+  requester: ref(requester),
+  owner: ref('Organization/meso-org'),
+});
+const carePlan = (patient: string): Resource => ({
+  resourceType: 'CarePlan',
+  status: 'active',
+  intent: 'plan',
+  subject: ref(patient),
+});
+
+const WRITE_MATRIX: Array<[OrganizationKind, string, 'allowed' | 'denied', () => WriteChange]> = [
+  [
+    'gp',
+    'create a referral ServiceRequest as requester',
+    'allowed',
+    () => create(referral('PractitionerRole/gp-role')),
+  ],
+  ['gp', 'create a referral Task as requester', 'allowed', () => create(task('Organization/gp-org'))],
+  [
+    'gp',
+    "create a referral in another's name",
+    'denied',
+    () => create(referral('PractitionerRole/vvt-role')),
+  ],
+  ['gp', 'create a Patient (conditional create)', 'allowed', () => create({ resourceType: 'Patient' })],
+  ['gp', 'update a Patient', 'denied', () => update(r.p1, { active: true })],
+  ['gp', 'create a CarePlan', 'denied', () => create(carePlan('Patient/p1'))],
+  [
+    'gp',
+    'record an objection for its patient',
+    'allowed',
+    () => create(objection('Patient/p2', kindActor('vvt'))),
+  ],
+  [
+    'gp',
+    "record an objection for a stranger's patient",
+    'denied',
+    () => create(objection('Patient/p3', kindActor('vvt'))),
+  ],
+  ['gp', 'write an advance directive', 'denied', () => update(r.adr1, { status: 'inactive' })],
+  [
+    'vvt',
+    'create a referral ServiceRequest as requester',
+    'allowed',
+    () => create(referral('PractitionerRole/vvt-role')),
+  ],
+  [
+    'vvt',
+    'create a Patient (conditional create by BSN)',
+    'allowed',
+    () =>
+      create({
+        resourceType: 'Patient',
+        identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '999911120' }],
+      }),
+  ],
+  ['vvt', 'overwrite an existing Patient', 'denied', () => update(r.p1, { active: false })],
+  [
+    'vvt',
+    'update a Task it requested',
+    'allowed',
+    () => update(r.t1, { status: 'cancelled' } as Partial<Resource>),
+  ],
+  [
+    'vvt',
+    'hand a Task it requested to another requester',
+    'denied',
+    () => update(r.t1, { requester: ref('Organization/other-gp') } as Partial<Resource>),
+  ],
+  [
+    'vvt',
+    "update another party's Task",
+    'denied',
+    () => update(r.tGp, { status: 'cancelled' } as Partial<Resource>),
+  ],
+  ['vvt', 'record an objection', 'denied', () => create(objection('Patient/p1', kindActor('gp')))],
+  ['vvt', 'write a CarePlan', 'denied', () => create(carePlan('Patient/p1'))],
+  ['meso-team', 'create a CarePlan for its patient', 'allowed', () => create(carePlan('Patient/p1'))],
+  ['meso-team', "create a CarePlan for a stranger's patient", 'denied', () => create(carePlan('Patient/p3'))],
+  [
+    'meso-team',
+    'update a Condition of its patient',
+    'allowed',
+    () => update(r.c1, { code: { text: 'x' } } as Partial<Resource>),
+  ],
+  ['meso-team', 'delete an Observation of its patient', 'allowed', () => remove(r.o1)],
+  [
+    'meso-team',
+    'start a zorgtraject it manages',
+    'allowed',
+    () =>
+      create({
+        resourceType: 'EpisodeOfCare',
+        status: 'active',
+        patient: ref('Patient/p3'),
+        managingOrganization: ref('Organization/meso-org'),
+      }),
+  ],
+  [
+    'meso-team',
+    "start a zorgtraject in another's name",
+    'denied',
+    () =>
+      create({
+        resourceType: 'EpisodeOfCare',
+        status: 'active',
+        patient: ref('Patient/p3'),
+        managingOrganization: ref('Organization/gp-org'),
+      }),
+  ],
+  [
+    'meso-team',
+    'accept a Task addressed to it',
+    'allowed',
+    () => update(r.t4, { status: 'accepted' } as Partial<Resource>),
+  ],
+  [
+    'meso-team',
+    'record an objection for its patient',
+    'allowed',
+    () => create(objection('Patient/p1', kindActor('platform'))),
+  ],
+  [
+    'meso-team',
+    'update its own PractitionerRole',
+    'allowed',
+    () => update(r.soRole, { active: true } as Partial<Resource>),
+  ],
+  [
+    'meso-team',
+    "update the GP's PractitionerRole",
+    'denied',
+    () => update(r.gpRole, { active: false } as Partial<Resource>),
+  ],
+  [
+    'meso-team',
+    "update the GP's Organization",
+    'denied',
+    () => update(r.gpOrg, { name: 'x' } as Partial<Resource>),
+  ],
+  [
+    'platform',
+    'create anything',
+    'denied',
+    () =>
+      create({
+        resourceType: 'EpisodeOfCare',
+        status: 'active',
+        patient: ref('Patient/p1'),
+        managingOrganization: ref('Organization/meso-org'),
+      }),
+  ],
+  ['platform', 'update a Task', 'denied', () => update(r.t1, { status: 'cancelled' } as Partial<Resource>)],
+  ['admin', 'create a CarePlan for anyone', 'allowed', () => create(carePlan('Patient/p3'))],
+  ['admin', 'create an AuditEvent', 'denied', () => create({ resourceType: 'AuditEvent' } as Resource)],
+  ['admin', 'delete an AuditEvent', 'denied', () => remove(r.ae1)],
+  ['meso-team', 'update an AuditEvent', 'denied', () => update(r.ae1)],
+];
+
+describe('write matrix', () => {
+  it.each(WRITE_MATRIX)('%s may %s: %s', async (kind, _what, expected, change) => {
+    expect(await writeOutcome(kind, change())).toBe(expected);
+  });
+
+  it('needs a scope as well as the policy', async () => {
+    const readOnlyGp = { ...callers.gp, scopes: [{ resourceType: '*', interactions: 'rs' }] };
+    await expect(
+      policy.checkWrite(
+        db.pool,
+        { requestId: 't', baseUrl: 'x', caller: readOnlyGp },
+        create(referral('PractitionerRole/gp-role')),
+      ),
+    ).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe('patient objection (Consent deny)', () => {
+  afterEach(async () => {
+    await db.pool.query(`DELETE FROM resource WHERE resource_type = 'Consent' AND id LIKE 'obj-%'`);
+  });
+
+  it('a deny for the VVT kind blocks the VVT from the patient, not the GP; withdrawing restores access', async () => {
+    const consent = await put(db.pool, { ...objection('Patient/p1', kindActor('vvt')), id: 'obj-vvt' });
+    expect(await canRead('vvt', 'cp1')).toBe(false);
+    expect(await canRead('vvt', 'p1')).toBe(false);
+    expect((await policy.restrictionFor(db.pool, callers.vvt))?.patientIds).toEqual([]);
+    expect(await canRead('gp', 'cp1')).toBe(true);
+    // Its own referral stays visible through the requester reference.
+    expect(await canRead('vvt', 't1')).toBe(true);
+
+    await put(db.pool, { ...consent, status: 'inactive' });
+    expect(await canRead('vvt', 'cp1')).toBe(true);
+  });
+
+  it('a deny for one organisation by URA blocks that organisation only', async () => {
+    await put(db.pool, {
+      ...objection('Patient/p1', [{ role: { text: 'ontvanger' }, reference: ura('90000011') }]),
+      id: 'obj-gp',
+    });
+    expect(await canRead('gp', 'c1')).toBe(false);
+    expect(await canRead('meso-team', 'c1')).toBe(true);
+    expect(await canRead('vvt', 'c1')).toBe(true);
+  });
+
+  it('the platform is blocked by a deny for its kind', async () => {
+    await put(db.pool, { ...objection('Patient/p1', kindActor('platform')), id: 'obj-platform' });
+    expect(await canRead('platform', 'ep1')).toBe(false);
+    expect(await canRead('platform', 't1')).toBe(false);
+  });
+
+  it('the MESO team can still withdraw an objection that blocks itself', async () => {
+    const consent = await put(db.pool, {
+      ...objection('Patient/p1', kindActor('meso-team')),
+      id: 'obj-meso',
+    });
+    expect(await canRead('meso-team', 'cp1')).toBe(false);
+    expect(
+      await writeOutcome('meso-team', update(consent, { status: 'inactive' } as Partial<Resource>)),
+    ).toBe('allowed');
+    expect(await writeOutcome('meso-team', create(carePlan('Patient/p1')))).toBe('denied');
+  });
+});
+
+describe('with the demo data (examples/demo-data.json) and the demo clients', () => {
+  let demoDb: Database;
+  const names = new Map<string, string>();
+  beforeAll(async () => {
+    demoDb = await freshDatabase();
+    const bundle = JSON.parse(fs.readFileSync(projectPath('examples', 'demo-data.json'), 'utf8')) as Bundle;
+    // The transaction's urn:uuid references become Type/id, as the server would rewrite them.
+    const ids = new Map(
+      (bundle.entry ?? []).map((e) => [
+        e.fullUrl as string,
+        `${e.resource?.resourceType}/${(e.fullUrl as string).slice(9)}`,
+      ]),
+    );
+    const text = JSON.stringify(bundle).replace(
+      /"reference":"(urn:uuid:[0-9a-f-]{36})"/g,
+      (_m, urn: string) => `"reference":${JSON.stringify(ids.get(urn))}`,
+    );
+    for (const entry of (JSON.parse(text) as Bundle).entry ?? []) {
+      const resource = { ...(entry.resource as Resource), id: (entry.fullUrl as string).slice(9) };
+      await put(demoDb.pool, resource);
+      if (resource.resourceType === 'Patient')
+        names.set(resource.id as string, resource.identifier?.[0]?.value as string);
+    }
+  });
+  afterAll(() => demoDb.close());
+
+  const demoCallers = () =>
+    loadDemoClients(projectPath('examples', 'clients')).map((c) =>
+      callerFrom(c, { client_id: c.clientId, scope: c.scopes.join(' ') }),
+    );
+  const bsnsFor = async (kind: OrganizationKind) => {
+    const c = demoCallers().find((x) => x.organization.kind === kind)!;
+    const restriction = await new AccessPolicy().restrictionFor(demoDb.pool, c);
+    return restriction?.patientIds.map((id) => names.get(id)).sort();
+  };
+
+  it('the GP practice sees its three patients; the VVT the two whose active care team includes it', async () => {
+    expect(await bsnsFor('gp')).toEqual(['999900213', '999901199', '999911120']);
+    expect(await bsnsFor('vvt')).toEqual(['999901199', '999911120']);
+  });
+  it('the MESO team sees the patients of its zorgtrajecten, the platform those with a zorgtraject', async () => {
+    expect(await bsnsFor('meso-team')).toEqual(['999900213', '999901199', '999911120']);
+    expect(await bsnsFor('platform')).toEqual(['999900213', '999901199', '999911120']);
+    expect(await bsnsFor('admin')).toBeUndefined();
+  });
+});

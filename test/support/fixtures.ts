@@ -1,0 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+
+export const NL_CORE_EXAMPLES = path.resolve(__dirname, '../../../shared/nictiz-r4-zib2020/json/examples');
+
+/** An official nl-core example, as published (with its id). */
+export function nlCoreExample<T extends Resource = Resource>(name: string): T {
+  return JSON.parse(fs.readFileSync(path.join(NL_CORE_EXAMPLES, `${name}.json`), 'utf8')) as T;
+}
+
+/** An official nl-core example without its id, ready to POST. */
+export function newFromExample<T extends Resource = Resource>(name: string): T {
+  const { id: _id, ...rest } = nlCoreExample<T>(name);
+  return rest as T;
+}
