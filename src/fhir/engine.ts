@@ -12,6 +12,7 @@ import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedSearchParams } from './search/search';
 import { removeIndexes, writeIndexes } from './search/indexer';
+import { withNarrative } from './narrative/narrative';
 
 export interface FhirEngine {
   executor: Executor;
@@ -36,6 +37,7 @@ export async function buildFhirEngine(deps: {
     conformance,
     access: deps.access,
     audit: deps.audit,
+    narrative: withNarrative,
   });
   const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);
   const capabilityStatement = buildCapabilityStatement({

@@ -35,6 +35,8 @@ export interface RepositoryDeps {
   access?: AccessGuard;
   audit?: AuditSink;
   listeners?: WriteListener[];
+  /** Adds a generated (Dutch) narrative to resources that carry none, for systems that only display. */
+  narrative?: (resource: Resource) => Resource;
 }
 
 export interface WriteResult {
@@ -70,8 +72,16 @@ export class FhirRepository {
     return this.deps.db;
   }
 
+  /** A database transaction for writes; everything it changes and audits commits together. */
+  writeTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction(async (tx) => {
+      await this.deps.audit?.beginWrite(tx);
+      return fn(tx);
+    });
+  }
+
   inTransaction<T>(tx: Queryable | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return tx ? fn(tx) : this.deps.db.transaction(fn);
+    return tx ? fn(tx) : this.writeTransaction(fn);
   }
 
   async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
@@ -282,7 +292,8 @@ export class FhirRepository {
       deleted: false,
       method,
     };
-    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(resource) : resource;
+    const described = this.deps.narrative ? this.deps.narrative(resource) : resource;
+    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(described) : described;
     const stored = this.withMeta(profiled, version);
     this.checkConformance(stored, options.bundle);
     version.resource = stored;

@@ -49,4 +49,9 @@ export interface AuditEntry {
 /** Writes AuditEvents (implemented in src/security). With a transaction, the entry commits with the write. */
 export interface AuditSink {
   record(q: Queryable, ctx: RequestContext, entry: AuditEntry): Promise<void>;
+  /**
+   * Called first in every write transaction. Appends to the audit chain are serialised by a lock held until commit;
+   * taking it before any row lock gives all writers one lock order, so they cannot deadlock.
+   */
+  beginWrite(tx: Queryable): Promise<void>;
 }

@@ -51,6 +51,10 @@ export class AuditTrail implements AuditSink {
     }
   }
 
+  async beginWrite(tx: Queryable): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+  }
+
   private async append(
     tx: Queryable,
     ctx: RequestContext,

@@ -61,7 +61,7 @@ async function transaction(
   entries: ParsedEntry[],
   executor: Executor,
 ): Promise<Bundle> {
-  const responses = await executor.repository.db.transaction(async (tx) => {
+  const responses = await executor.repository.writeTransaction(async (tx) => {
     const mapping = await resolveIdentities(tx, entries, executor);
     await resolveConditionalReferences(tx, entries, mapping, executor);
     const resolvedBundle = {

@@ -64,7 +64,7 @@ export class Executor {
       case 'read': {
         this.scope(ctx, type, 'r');
         const version = await repo.read(ctx, type, req.id as string);
-        await this.auditRead(ctx, 'read', [`${type}/${req.id}`]);
+        await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, tx);
         if (notModified(version, req.ifNoneMatch, req.ifModifiedSince))
           return { ...versionResponse(ctx.baseUrl, version, 304, false), location: undefined };
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
@@ -72,7 +72,7 @@ export class Executor {
       case 'vread': {
         this.scope(ctx, type, 'r');
         const version = await repo.vread(ctx, type, req.id as string, req.versionId as string);
-        await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`]);
+        await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`], undefined, tx);
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
       }
       case 'search-type':
@@ -169,7 +169,7 @@ export class Executor {
     const touched = (bundle.entry ?? []).flatMap((e) =>
       e.resource ? [`${e.resource.resourceType}/${e.resource.id}`] : [],
     );
-    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`);
+    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`, tx);
     return { status: 200, body: bundle };
   }
 

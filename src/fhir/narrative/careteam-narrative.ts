@@ -1,0 +1,29 @@
+import type { CareTeam, CareTeamParticipant, Narrative, Reference } from '@medplum/fhirtypes';
+import { referenceText, referencesText } from './datatypes';
+import { CARE_TEAM_STATUS } from './labels';
+import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml';
+
+// The client and family carers usually take part without a coded role; name what they are anyway.
+const DEFAULT_ROLE: Readonly<Record<string, string>> = { Patient: 'cliënt', RelatedPerson: 'naaste' };
+
+function memberType(member: Reference | undefined): string | undefined {
+  return member?.type ?? member?.reference?.split('/')[0];
+}
+
+function participantText(participant: CareTeamParticipant): string | undefined {
+  const member = referenceText(participant.member);
+  const type = memberType(participant.member);
+  const role = conceptsText(participant.role) ?? (type ? DEFAULT_ROLE[type] : undefined);
+  return member && role ? `${role}: ${member}` : (member ?? role);
+}
+
+export function careTeamNarrative(team: CareTeam): Narrative {
+  return narrative('Zorgteam', [
+    ['Naam', team.name],
+    ['Status', codeLabel(CARE_TEAM_STATUS, team.status)],
+    ['Cliënt', referenceText(team.subject)],
+    ['Periode', formatPeriod(team.period)],
+    ['Deelnemers', list((team.participant ?? []).map(participantText))],
+    ['Organisatie', list(referencesText(team.managingOrganization))],
+  ]);
+}

@@ -1,0 +1,12 @@
+import type { Narrative, Practitioner } from '@medplum/fhirtypes';
+import { identifiersText, nameText, phoneText } from './datatypes';
+import { conceptsText, narrative } from './xhtml';
+
+export function practitionerNarrative(practitioner: Practitioner): Narrative {
+  return narrative('Zorgverlener', [
+    ['Naam', nameText(practitioner.name)],
+    ['Identificatie', identifiersText(practitioner.identifier)],
+    ['Kwalificatie', conceptsText(practitioner.qualification?.map((q) => q.code))],
+    ['Telefoon', phoneText(practitioner.telecom)],
+  ]);
+}

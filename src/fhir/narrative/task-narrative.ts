@@ -1,0 +1,32 @@
+import type { CodeableConcept, Narrative, Task } from '@medplum/fhirtypes';
+import { notesText, referenceText } from './datatypes';
+import { TASK_STATUS } from './labels';
+import { codeLabel, conceptText, formatDate, list, narrative } from './xhtml';
+
+/**
+ * Both the coded reason and its free-text explanation: a rejection always carries a coded reason, and the
+ * receiver's explanation is what the sender needs next, so neither may hide the other.
+ */
+function reasonText(reason: CodeableConcept | undefined): string | undefined {
+  const coded = reason?.coding?.find((c) => c.display)?.display ?? reason?.coding?.find((c) => c.code)?.code;
+  const text = reason?.text;
+  if (coded && text && coded !== text) return `${coded}: ${text}`;
+  return coded ?? text;
+}
+
+/** The workflow status of a referral: aangevraagd, geaccepteerd, afgewezen (with reason), … */
+export function taskNarrative(task: Task): Narrative {
+  return narrative('Verwijzing (status)', [
+    ['Soort', conceptText(task.code)],
+    ['Status', codeLabel(TASK_STATUS, task.status)],
+    [task.status === 'rejected' ? 'Reden van afwijzing' : 'Reden', reasonText(task.statusReason)],
+    ['Voortgang', conceptText(task.businessStatus)],
+    ['Cliënt', referenceText(task.for)],
+    ['Betreft', referenceText(task.focus)],
+    ['Aanvrager', referenceText(task.requester)],
+    ['Ontvanger', referenceText(task.owner)],
+    ['Aangemaakt', formatDate(task.authoredOn)],
+    ['Laatst gewijzigd', formatDate(task.lastModified)],
+    ['Toelichting', list(notesText(task.note))],
+  ]);
+}
