@@ -215,13 +215,15 @@ export class Executor {
     return handler.execute(ctx, req, this);
   }
 
+  /** Read audits are durable before the response; inside a transaction Bundle they commit with it. */
   async auditRead(
     ctx: RequestContext,
     interaction: string,
     entities: string[],
     query?: string,
+    tx?: Queryable,
   ): Promise<void> {
-    await this.deps.audit?.record(this.deps.repository.db.pool, ctx, {
+    await this.deps.audit?.record(tx ?? this.deps.repository.db.pool, ctx, {
       action: interaction.startsWith('search') ? 'E' : 'R',
       interaction,
       outcome: 'success',
