@@ -1,7 +1,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
-import type { AccessGuard, AuditSink, Interaction, RequestContext } from '../request-context';
+import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../request-context';
 import { badRequest, notSupported, operationOutcome, issue } from '../errors';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
@@ -213,6 +213,24 @@ export class Executor {
     }
     this.scope(ctx, req.resourceType ?? '*', handler.interaction);
     return handler.execute(ctx, req, this);
+  }
+
+  /** NEN 7513 logs refused and failed attempts too: who tried what, and why it failed. */
+  async auditFailure(
+    ctx: RequestContext,
+    req: Pick<FhirRequest, 'method' | 'resourceType' | 'id' | 'kind'>,
+    message: string,
+  ): Promise<void> {
+    const action =
+      ({ POST: 'C', PUT: 'U', DELETE: 'D' } as Record<string, AuditEntry['action']>)[req.method] ?? 'R';
+    const entity = req.resourceType && req.id ? [`${req.resourceType}/${req.id}`] : [];
+    await this.deps.audit?.record(this.deps.repository.db.pool, ctx, {
+      action,
+      interaction: req.kind,
+      outcome: 'failure',
+      entities: entity,
+      description: message,
+    });
   }
 
   /** Read audits are durable before the response; inside a transaction Bundle they commit with it. */

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Executor } from '../interactions/execute';
 import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
@@ -13,7 +14,7 @@ import {
   type Format,
 } from './content-format';
 import { parsePrefer } from './prefer-header';
-import { sendError } from './error-response';
+import { sendError, toFhirError } from './error-response';
 
 export interface FhirRouterOptions {
   executor: Executor;
@@ -29,15 +30,14 @@ export function fhirRouter(options: FhirRouterOptions): express.Router {
   router.use(express.raw({ type: () => true, limit: options.maxBodyBytes }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     let format: Format = 'json';
+    const ctx = requestContext(req, res, options.baseUrl);
     try {
       format = responseFormat(queryValue(req, '_format'), req.get('accept'));
-      const ctx = requestContext(req, res, options.baseUrl);
-      res.locals.fhirContext = ctx;
-      const fhirRequest = toFhirRequest(req, options);
-      const response = await options.executor.execute(ctx, fhirRequest);
+      const response = await options.executor.execute(ctx, toFhirRequest(req, options));
       send(res, response, format, queryValue(req, '_pretty') === 'true');
     } catch (err) {
       if (res.headersSent) return next(err);
+      await auditFailure(options.executor, ctx, req, err, res.locals.logger);
       sendError(res, err, format, res.locals.logger);
     }
   });
@@ -54,6 +54,32 @@ function requestContext(req: Request, res: Response, configured?: string): Reque
     baseUrl: baseUrlOf(req, configured),
     caller: res.locals.caller,
   };
+}
+
+/** Refusals and failed interactions of an authenticated caller are logged too; logging must not mask the error. */
+async function auditFailure(
+  executor: Executor,
+  ctx: RequestContext,
+  req: Request,
+  err: unknown,
+  logger?: Logger,
+): Promise<void> {
+  if (!ctx.caller) return;
+  const error = toFhirError(err);
+  let route: Partial<ReturnType<typeof routeFor>> = {};
+  try {
+    route = routeFor(req.method, req.path);
+  } catch {
+    // The path itself was invalid; log the attempt without a resource.
+  }
+  const message = `${error.status}: ${error.issues.map((i) => i.diagnostics).join('; ')}`;
+  await executor
+    .auditFailure(
+      ctx,
+      { method: req.method, kind: route.kind ?? 'read', resourceType: route.resourceType, id: route.id },
+      message,
+    )
+    .catch((e) => logger?.error({ err: e }, 'audit of a failed request failed'));
 }
 
 function queryPairs(req: Request): Array<[string, string]> {
