@@ -61,7 +61,7 @@ export function serialize(resource: Resource, format: Format, pretty: boolean): 
 
 /** Parses a body as a FHIR resource; malformed input and excessive nesting are 400 with a precise message. */
 export function parseBody(text: string, format: Format, maxDepth: number): Resource {
-  if (format === 'xml') return xmlToResource(text);
+  if (format === 'xml') return xmlToResource(text, { maxDepth });
   let value: unknown;
   try {
     value = JSON.parse(text);
