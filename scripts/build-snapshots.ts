@@ -4,7 +4,9 @@ import { buildSnapshots } from '../src/fhir/validation/snapshots';
 async function main(): Promise<void> {
   const started = Date.now();
   const snapshots = await buildSnapshots({ force: process.argv.includes('--force') });
-  console.log(`${snapshots.size} snapshots in ${Date.now() - started} ms → profiles/generated/snapshots.json`);
+  console.log(
+    `${snapshots.size} snapshots in ${Date.now() - started} ms → profiles/generated/snapshots.json`,
+  );
 }
 
 main().catch((err: unknown) => {
