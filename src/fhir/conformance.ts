@@ -11,8 +11,18 @@ export interface ProfileValidator {
 export type BusinessRules = (resource: Resource) => OperationOutcomeIssue[];
 
 /** Resource type → canonical of the profile a resource without meta.profile is validated (and stored) against. */
-export function loadDefaultProfiles(file = projectPath('profiles', 'meso', 'default-profiles.json')): Record<string, string> {
+export function loadDefaultProfiles(
+  file = projectPath('profiles', 'meso', 'default-profiles.json'),
+): Record<string, string> {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/** The profiles the service claims per type: the default first, then the others it accepts (CapabilityStatement). */
+export function loadClaimedProfiles(defaults: Record<string, string>): (resourceType: string) => string[] {
+  const others = JSON.parse(
+    fs.readFileSync(projectPath('profiles', 'meso', 'supported-profiles.json'), 'utf8'),
+  ) as Record<string, string[]>;
+  return (type) => [...new Set([defaults[type], ...(others[type] ?? [])].filter(Boolean))];
 }
 
 /** Profile validation plus the Dutch business rules the profiles cannot express (BSN 11-proef, AGB/URA format …). */

@@ -6,7 +6,7 @@ import { FhirRepository, type ConformanceCheck } from './repository';
 import { Executor, type OperationHandler } from './interactions/execute';
 import { bundleProcessor } from './interactions/bundle-processor';
 import { buildCapabilityStatement } from './capability-statement';
-import { createConformanceCheck, loadDefaultProfiles } from './conformance';
+import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from './conformance';
 import { validateOperation } from './operations/validate';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
@@ -30,7 +30,8 @@ export async function buildFhirEngine(deps: {
   audit?: AuditSink;
 }): Promise<FhirEngine> {
   const validator = await ResourceValidator.load();
-  const conformance = createConformanceCheck(validator, checkBusinessRules, loadDefaultProfiles());
+  const defaultProfiles = loadDefaultProfiles();
+  const conformance = createConformanceCheck(validator, checkBusinessRules, defaultProfiles);
   const repository = new FhirRepository({
     db: deps.db,
     index: { writeIndexes, removeIndexes, findMatches },
@@ -44,7 +45,7 @@ export async function buildFhirEngine(deps: {
     baseUrl: deps.config.baseUrl,
     version,
     searchParams: supportedSearchParams,
-    profiles: (type) => validator.profilesFor(type),
+    profiles: loadClaimedProfiles(defaultProfiles),
     operations,
     tokenUrl: deps.access ? '/auth/token' : undefined,
   });
