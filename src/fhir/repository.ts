@@ -120,15 +120,17 @@ export class FhirRepository {
     },
   ): Promise<HistoryPage> {
     const page = await resourceStore.history(this.deps.db.pool, query);
-    if (!this.deps.access || !ctx.caller) return page;
-    // History is filtered entry by entry; deletions carry no content and are shown only for visible resources.
+    // ctx.access is computed by the executor before history; undefined means unrestricted.
+    if (!this.deps.access || !ctx.caller || !ctx.access) return page;
+    // Filtered entry by entry; a deletion is judged by the last content it removed.
     const visible: StoredVersion[] = [];
     for (const v of page.versions) {
       const content =
-        v.resource ?? (await resourceStore.current(this.deps.db.pool, v.resourceType, v.id))?.resource;
+        v.resource ?? (await resourceStore.lastContent(this.deps.db.pool, v.resourceType, v.id));
       if (content && (await this.deps.access.canRead(this.deps.db.pool, ctx, content))) visible.push(v);
     }
-    return { ...page, versions: visible, total: page.total - (page.versions.length - visible.length) };
+    // The unfiltered total would reveal how much the caller may not see, so a filtered page has none.
+    return { ...page, versions: visible, total: undefined };
   }
 
   async findMatches(

@@ -26,7 +26,8 @@ export interface HistoryPage {
   versions: StoredVersion[];
   /** Pass as `beforeSeq` to get the next page; absent on the last page. */
   nextBeforeSeq?: number;
-  total: number;
+  /** Absent when the page was filtered for access, so that it reveals nothing. */
+  total?: number;
 }
 
 interface VersionRow {
@@ -58,7 +59,12 @@ function toVersion(row: VersionRow): StoredVersion {
  */
 export const resourceStore = {
   /** The current version (possibly a delete marker), optionally locked for update. */
-  async current(q: Queryable, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
+  async current(
+    q: Queryable,
+    resourceType: string,
+    id: string,
+    forUpdate = false,
+  ): Promise<StoredVersion | undefined> {
     const res = await q.query<VersionRow>(
       `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource
        WHERE resource_type = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
@@ -67,7 +73,12 @@ export const resourceStore = {
     return res.rows[0] ? toVersion(res.rows[0]) : undefined;
   },
 
-  async version(q: Queryable, resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+  async version(
+    q: Queryable,
+    resourceType: string,
+    id: string,
+    versionId: number,
+  ): Promise<StoredVersion | undefined> {
     const res = await q.query<VersionRow>(
       `SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
        WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
@@ -76,8 +87,21 @@ export const resourceStore = {
     return res.rows[0] ? toVersion(res.rows[0]) : undefined;
   },
 
+  /** The newest version that has content (a deleted resource's last state), for access decisions on history. */
+  async lastContent(q: Queryable, resourceType: string, id: string): Promise<Resource | undefined> {
+    const res = await q.query<{ content: Resource }>(
+      `SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND content IS NOT NULL
+       ORDER BY version_id DESC LIMIT 1`,
+      [resourceType, id],
+    );
+    return res.rows[0]?.content;
+  },
+
   /** Loads current, non-deleted resources by reference keys, in one query. */
-  async currentMany(q: Queryable, keys: ReadonlyArray<{ resourceType: string; id: string }>): Promise<Resource[]> {
+  async currentMany(
+    q: Queryable,
+    keys: ReadonlyArray<{ resourceType: string; id: string }>,
+  ): Promise<Resource[]> {
     if (keys.length === 0) return [];
     const res = await q.query<{ content: Resource }>(
       `SELECT r.content FROM resource r
@@ -90,7 +114,15 @@ export const resourceStore = {
 
   /** Writes a new version and makes it current. The caller has locked the row (or knows it is new). */
   async write(q: Queryable, v: StoredVersion): Promise<void> {
-    const params = [v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.method, v.resource ?? null];
+    const params = [
+      v.resourceType,
+      v.id,
+      v.versionId,
+      v.lastUpdated,
+      v.deleted,
+      v.method,
+      v.resource ?? null,
+    ];
     await q.query(
       `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -118,9 +150,12 @@ export const resourceStore = {
     if (h.at) add('last_updated <= ?', h.at);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = Number(
-      (await q.query<{ n: string }>(`SELECT count(*) AS n FROM resource_version ${filter}`, values)).rows[0].n,
+      (await q.query<{ n: string }>(`SELECT count(*) AS n FROM resource_version ${filter}`, values)).rows[0]
+        .n,
     );
-    const pageWhere = h.beforeSeq ? `${filter ? `${filter} AND` : 'WHERE'} seq < $${values.length + 1}` : filter;
+    const pageWhere = h.beforeSeq
+      ? `${filter ? `${filter} AND` : 'WHERE'} seq < $${values.length + 1}`
+      : filter;
     const pageValues = h.beforeSeq ? [...values, h.beforeSeq] : values;
     const res = await q.query<VersionRow>(
       `SELECT seq, resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
@@ -129,7 +164,11 @@ export const resourceStore = {
     );
     const rows = res.rows.slice(0, h.count);
     const more = res.rows.length > h.count;
-    return { versions: rows.map(toVersion), nextBeforeSeq: more ? rows[rows.length - 1].seq : undefined, total };
+    return {
+      versions: rows.map(toVersion),
+      nextBeforeSeq: more ? rows[rows.length - 1].seq : undefined,
+      total,
+    };
   },
 
   /** The database clock, so that lastUpdated is consistent across several service instances. */

@@ -16,15 +16,23 @@ const headersOf = (resource: unknown) => (Client.httpFor(resource as never).resp
 
 describe('CRUD, history and vread (as the MESO team system)', () => {
   it('creates with a server id, reads, updates, vreads, keeps history, and deletes (410 after)', async () => {
-    const created = (await admin.create({ resourceType: 'Patient', body: newFromExample('nl-core-Patient-01') })) as unknown as Patient;
+    const created = (await admin.create({
+      resourceType: 'Patient',
+      body: newFromExample('nl-core-Patient-01'),
+    })) as unknown as Patient;
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.meta?.versionId).toBe('1');
     const createdHeaders = headersOf(created);
     expect(createdHeaders.get('etag')).toBe('W/"1"');
     expect(createdHeaders.get('location')).toBe(`${server.baseUrl}/Patient/${created.id}/_history/1`);
-    expect(createdHeaders.get('last-modified')).toBe(new Date(created.meta?.lastUpdated as string).toUTCString());
+    expect(createdHeaders.get('last-modified')).toBe(
+      new Date(created.meta?.lastUpdated as string).toUTCString(),
+    );
 
-    const read = (await admin.read({ resourceType: 'Patient', id: created.id as string })) as unknown as Patient;
+    const read = (await admin.read({
+      resourceType: 'Patient',
+      id: created.id as string,
+    })) as unknown as Patient;
     expect(read.identifier).toEqual(created.identifier);
 
     const updated = (await admin.update({
@@ -34,10 +42,17 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
     })) as unknown as Patient;
     expect(updated.meta?.versionId).toBe('2');
 
-    const v1 = (await admin.vread({ resourceType: 'Patient', id: created.id as string, version: '1' })) as unknown as Patient;
+    const v1 = (await admin.vread({
+      resourceType: 'Patient',
+      id: created.id as string,
+      version: '1',
+    })) as unknown as Patient;
     expect(v1.birthDate).toBe('1934-04-28');
 
-    const history = (await admin.history({ resourceType: 'Patient', id: created.id as string })) as unknown as {
+    const history = (await admin.history({
+      resourceType: 'Patient',
+      id: created.id as string,
+    })) as unknown as {
       entry: Array<{ resource?: Patient; request: { method: string } }>;
       total: number;
     };
@@ -46,16 +61,24 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
     expect(history.entry.map((e) => e.request.method)).toEqual(['PUT', 'POST']);
 
     await admin.delete({ resourceType: 'Patient', id: created.id as string });
-    const gone = await admin.read({ resourceType: 'Patient', id: created.id as string }).catch((e) => e.response);
+    const gone = await admin
+      .read({ resourceType: 'Patient', id: created.id as string })
+      .catch((e) => e.response);
     expect(gone.status).toBe(410);
     expectOutcome(gone.data, 'deleted');
 
-    const afterDelete = (await admin.history({ resourceType: 'Patient', id: created.id as string })) as unknown as { total: number };
+    const afterDelete = (await admin.history({
+      resourceType: 'Patient',
+      id: created.id as string,
+    })) as unknown as { total: number };
     expect(afterDelete.total).toBe(3);
   });
 
   it('answers 304 to If-None-Match with the current ETag', async () => {
-    const created = (await admin.create({ resourceType: 'Patient', body: newFromExample('nl-core-Patient-01') })) as unknown as Patient;
+    const created = (await admin.create({
+      resourceType: 'Patient',
+      body: newFromExample('nl-core-Patient-01'),
+    })) as unknown as Patient;
     const res = await fetch(`${server.baseUrl}/Patient/${created.id}`, {
       headers: { authorization: await server.authHeader('admin'), 'if-none-match': 'W/"1"' },
     });
@@ -67,10 +90,23 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
   });
 
   it('refuses an update with a stale If-Match with 412', async () => {
-    const created = (await admin.create({ resourceType: 'Patient', body: newFromExample('nl-core-Patient-01') })) as unknown as Patient;
-    await admin.update({ resourceType: 'Patient', id: created.id as string, body: created, options: { headers: { 'If-Match': 'W/"1"' } } });
+    const created = (await admin.create({
+      resourceType: 'Patient',
+      body: newFromExample('nl-core-Patient-01'),
+    })) as unknown as Patient;
+    await admin.update({
+      resourceType: 'Patient',
+      id: created.id as string,
+      body: created,
+      options: { headers: { 'If-Match': 'W/"1"' } },
+    });
     const stale = await admin
-      .update({ resourceType: 'Patient', id: created.id as string, body: created, options: { headers: { 'If-Match': 'W/"1"' } } })
+      .update({
+        resourceType: 'Patient',
+        id: created.id as string,
+        body: created,
+        options: { headers: { 'If-Match': 'W/"1"' } },
+      })
       .catch((e) => e.response);
     expect(stale.status).toBe(412);
     expectOutcome(stale.data, 'conflict', /If-Match/);
@@ -80,20 +116,40 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
     const patient = newFromExample<Patient>('nl-core-Patient-01');
     patient.identifier = [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '999911120' }];
     const ifNoneExist = 'identifier=http://fhir.nl/fhir/NamingSystem/bsn|999911120';
-    const first = (await admin.create({ resourceType: 'Patient', body: patient, options: { headers: { 'If-None-Exist': ifNoneExist } } })) as unknown as Patient;
-    const second = (await admin.create({ resourceType: 'Patient', body: patient, options: { headers: { 'If-None-Exist': ifNoneExist } } })) as unknown as Patient;
+    const first = (await admin.create({
+      resourceType: 'Patient',
+      body: patient,
+      options: { headers: { 'If-None-Exist': ifNoneExist } },
+    })) as unknown as Patient;
+    const second = (await admin.create({
+      resourceType: 'Patient',
+      body: patient,
+      options: { headers: { 'If-None-Exist': ifNoneExist } },
+    })) as unknown as Patient;
     expect(second.id).toBe(first.id);
     expect(Client.httpFor(second as never).response.status).toBe(200);
-    const found = (await admin.search({ resourceType: 'Patient', searchParams: { identifier: '999911120' } })) as unknown as { total: number };
+    const found = (await admin.search({
+      resourceType: 'Patient',
+      searchParams: { identifier: '999911120' },
+    })) as unknown as { total: number };
     expect(found.total).toBe(1);
   });
 
   it('conditional update creates when nothing matches and updates the single match', async () => {
     const patient = newFromExample<Patient>('nl-core-Patient-01');
     patient.identifier = [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '999901199' }];
-    const url = 'Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|999901199';
-    const created = (await admin.request(url, { method: 'PUT', body: patient })) as unknown as Patient;
-    const updated = (await admin.request(url, { method: 'PUT', body: { ...patient, birthDate: '1940-01-01' } })) as unknown as Patient;
+    const searchParams = { identifier: 'http://fhir.nl/fhir/NamingSystem/bsn|999901199' };
+    const created = (await admin.update({
+      resourceType: 'Patient',
+      searchParams,
+      body: patient,
+    } as never)) as unknown as Patient;
+    expect(Client.httpFor(created as never).response.status).toBe(201);
+    const updated = (await admin.update({
+      resourceType: 'Patient',
+      searchParams,
+      body: { ...patient, birthDate: '1940-01-01' },
+    } as never)) as unknown as Patient;
     expect(updated.id).toBe(created.id);
     expect(updated.meta?.versionId).toBe('2');
   });
@@ -101,7 +157,11 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
   it('honours Prefer: return=minimal and return=OperationOutcome', async () => {
     const minimal = await fetch(`${server.baseUrl}/Patient`, {
       method: 'POST',
-      headers: { authorization: await server.authHeader('admin'), 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+      headers: {
+        authorization: await server.authHeader('admin'),
+        'content-type': 'application/fhir+json',
+        prefer: 'return=minimal',
+      },
       body: JSON.stringify(newFromExample('nl-core-Patient-01')),
     });
     expect(minimal.status).toBe(201);
@@ -118,29 +178,46 @@ describe('CRUD, history and vread (as the MESO team system)', () => {
 
 describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
   const raw = async (path: string, init: RequestInit) =>
-    fetch(`${server.baseUrl}/${path}`, { ...init, headers: { authorization: await server.authHeader('admin'), ...init.headers } });
+    fetch(`${server.baseUrl}/${path}`, {
+      ...init,
+      headers: { authorization: await server.authHeader('admin'), ...init.headers },
+    });
 
   it('400 for malformed JSON', async () => {
-    const res = await admin.create({ resourceType: 'Patient', body: '{"resourceType": "Patient", ' as never }).catch((e) => e.response);
+    const res = await admin
+      .create({ resourceType: 'Patient', body: '{"resourceType": "Patient", ' as never })
+      .catch((e) => e.response);
     expect(res.status).toBe(400);
     expectOutcome(res.data, 'structure', /not valid JSON/);
   });
 
   it('400 for a body of the wrong resourceType', async () => {
-    const res = await admin.create({ resourceType: 'Patient', body: { resourceType: 'Organization', name: 'x' } }).catch((e) => e.response);
+    const res = await admin
+      .create({ resourceType: 'Patient', body: { resourceType: 'Organization', name: 'x' } })
+      .catch((e) => e.response);
     expect(res.status).toBe(400);
     expectOutcome(res.data, 'invalid', /Expected a Patient/);
   });
 
   it('413 for an oversized body', async () => {
-    const big = { resourceType: 'Patient', text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(6 * 1024 * 1024)}</div>` } };
+    const big = {
+      resourceType: 'Patient',
+      text: {
+        status: 'generated',
+        div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(6 * 1024 * 1024)}</div>`,
+      },
+    };
     const res = await admin.create({ resourceType: 'Patient', body: big }).catch((e) => e.response);
     expect(res.status).toBe(413);
     expectOutcome(res.data, 'too-costly');
   });
 
   it('415 for an unsupported Content-Type', async () => {
-    const res = await raw('Patient', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await raw('Patient', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(res.status).toBe(415);
     expectOutcome(await res.json(), 'not-supported');
   });
@@ -158,7 +235,11 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
 
   it('400 for JSON nested deeper than allowed, and the server keeps serving', async () => {
     const deep = `{"resourceType":"Patient","extension":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    const res = await raw('Patient', { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: deep });
+    const res = await raw('Patient', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: deep,
+    });
     expect(res.status).toBe(400);
     const meta = await fetch(`${server.baseUrl}/metadata`);
     expect(meta.status).toBe(200);

@@ -31,20 +31,30 @@ function referralBundle(bsn: string): Bundle {
     entry: [
       // Listed out of processing order on purpose: the server orders POST before GET.
       { request: { method: 'GET', url: `Patient?identifier=${BSN}|${bsn}` } },
-      { fullUrl: 'urn:uuid:8d7a3e5e-0000-4000-8000-000000000002', resource: contact, request: { method: 'POST', url: 'RelatedPerson' } },
+      {
+        fullUrl: 'urn:uuid:8d7a3e5e-0000-4000-8000-000000000002',
+        resource: contact,
+        request: { method: 'POST', url: 'RelatedPerson' },
+      },
       {
         fullUrl: 'urn:uuid:8d7a3e5e-0000-4000-8000-000000000001',
         resource: patientWithBsn(bsn),
         request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${BSN}|${bsn}` },
       },
-      { fullUrl: 'urn:uuid:8d7a3e5e-0000-4000-8000-000000000003', resource: problem, request: { method: 'POST', url: 'Condition' } },
+      {
+        fullUrl: 'urn:uuid:8d7a3e5e-0000-4000-8000-000000000003',
+        resource: problem,
+        request: { method: 'POST', url: 'Condition' },
+      },
     ],
   };
 }
 
 describe('transaction Bundles (as the VVT system posting a referral)', () => {
   it('resolves urn:uuid and conditional references, follows the processing order, and is idempotent with ifNoneExist', async () => {
-    const response = (await admin.transaction({ body: referralBundle('999911120') as never })) as unknown as Bundle;
+    const response = (await admin.transaction({
+      body: referralBundle('999911120') as never,
+    })) as unknown as Bundle;
     expect(response.type).toBe('transaction-response');
     const [search, contactEntry, patientEntry, problemEntry] = response.entry ?? [];
     expect(patientEntry.response?.status).toBe('201 Created');
@@ -54,10 +64,15 @@ describe('transaction Bundles (as the VVT system posting a referral)', () => {
     expect((problemEntry.resource as Condition).subject.reference).toBe(`Patient/${patientId}`);
     expect((search.resource as Bundle).total).toBe(1);
 
-    const again = (await admin.transaction({ body: referralBundle('999911120') as never })) as unknown as Bundle;
+    const again = (await admin.transaction({
+      body: referralBundle('999911120') as never,
+    })) as unknown as Bundle;
     expect(again.entry?.[2].response?.status).toBe('200 OK');
     expect(again.entry?.[2].response?.location).toContain(`Patient/${patientId}/`);
-    const patients = (await admin.search({ resourceType: 'Patient', searchParams: { identifier: `${BSN}|999911120` } })) as unknown as Bundle;
+    const patients = (await admin.search({
+      resourceType: 'Patient',
+      searchParams: { identifier: `${BSN}|999911120` },
+    })) as unknown as Bundle;
     expect(patients.total).toBe(1);
   });
 
@@ -72,7 +87,10 @@ describe('transaction Bundles (as the VVT system posting a referral)', () => {
     const failed = await admin.transaction({ body: bundle as never }).catch((e) => e.response);
     expect(failed.status).toBe(412);
     expectOutcome(failed.data, 'conflict', /Entry 4/);
-    const patients = (await admin.search({ resourceType: 'Patient', searchParams: { identifier: `${BSN}|999901199` } })) as unknown as Bundle;
+    const patients = (await admin.search({
+      resourceType: 'Patient',
+      searchParams: { identifier: `${BSN}|999901199` },
+    })) as unknown as Bundle;
     expect(patients.total).toBe(0);
     const after = ((await admin.history({ resourceType: 'RelatedPerson' })) as unknown as Bundle).total;
     expect(after).toBe(before);
@@ -82,7 +100,13 @@ describe('transaction Bundles (as the VVT system posting a referral)', () => {
     const problem = newFromExample<Condition>('nl-core-Problem-01');
     problem.subject = { reference: `Patient?identifier=${BSN}|123456782`, type: 'Patient' };
     const res = await admin
-      .transaction({ body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: problem, request: { method: 'POST', url: 'Condition' } }] } })
+      .transaction({
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ resource: problem, request: { method: 'POST', url: 'Condition' } }],
+        },
+      })
       .catch((e) => e.response);
     expect(res.status).toBe(412);
     expectOutcome(res.data, 'conflict', /matches no resource/);

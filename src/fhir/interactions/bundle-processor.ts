@@ -155,6 +155,9 @@ async function resolveIdentities(
       target = `${type}/${request.id}`;
     }
     if (target && e.fullUrl) mapping.set(e.fullUrl, target);
+    // A conditional reference repeating a create's ifNoneExist means that entry, even when it is new.
+    if (target && request.kind === 'create' && request.ifNoneExist)
+      mapping.set(`${type}?${request.ifNoneExist}`, target);
   }
   return mapping;
 }
