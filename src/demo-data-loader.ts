@@ -12,7 +12,9 @@ export const DEMO_BUNDLE = projectPath('examples', 'demo-data.json');
  */
 export async function loadDemoData(executor: Executor, baseUrl: string, file = DEMO_BUNDLE): Promise<number> {
   const pool = executor.repository.db.pool;
-  const existing = await pool.query(`SELECT 1 FROM resource WHERE resource_type = 'Patient' AND NOT deleted LIMIT 1`);
+  const existing = await pool.query(
+    `SELECT 1 FROM resource WHERE resource_type = 'Patient' AND NOT deleted LIMIT 1`,
+  );
   if (existing.rowCount || !fs.existsSync(file)) return 0;
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
   const ctx: RequestContext = { requestId: 'demo-data', baseUrl };
@@ -26,4 +28,3 @@ export async function loadDemoData(executor: Executor, baseUrl: string, file = D
   const entries = (response.body as Bundle).entry ?? [];
   return entries.filter((e) => e.response?.status?.startsWith('201')).length;
 }
-

@@ -19,7 +19,10 @@ export interface RunningService {
 }
 
 /** Wiring only: config → store → migrations → security → FHIR engine → HTTP → listen. */
-export async function startService(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningService> {
   const db = await openDatabase(config);
   try {
     const applied = await migrate(db);

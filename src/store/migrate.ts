@@ -11,7 +11,9 @@ export async function migrate(db: Database, migrations = allMigrations): Promise
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
-    const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name));
+    const done = new Set(
+      (await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name),
+    );
     const applied: string[] = [];
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;

@@ -61,9 +61,19 @@ describe('resourceStore', () => {
     expect(first.total).toBe(5);
     expect(first.versions.map((v) => v.versionId)).toEqual([5, 4]);
     await db.transaction((tx) => resourceStore.write(tx, version('h', 6)));
-    const second = await resourceStore.history(db.pool, { resourceType: 'Patient', id: 'h', count: 2, beforeSeq: first.nextBeforeSeq });
+    const second = await resourceStore.history(db.pool, {
+      resourceType: 'Patient',
+      id: 'h',
+      count: 2,
+      beforeSeq: first.nextBeforeSeq,
+    });
     expect(second.versions.map((v) => v.versionId)).toEqual([3, 2]);
-    const since = await resourceStore.history(db.pool, { resourceType: 'Patient', id: 'h', count: 10, since: version('h', 5).lastUpdated });
+    const since = await resourceStore.history(db.pool, {
+      resourceType: 'Patient',
+      id: 'h',
+      count: 10,
+      since: version('h', 5).lastUpdated,
+    });
     expect(since.versions.map((v) => v.versionId)).toEqual([6, 5]);
   });
 });

@@ -9,7 +9,10 @@ import { migrate } from '../../src/store/migrate';
  */
 export async function createTestDatabase(): Promise<Database> {
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (test/support/global-setup.mjs)');
+  if (!adminUrl)
+    throw new Error(
+      'TEST_DATABASE_URL is not set: run the tests through jest (test/support/global-setup.mjs)',
+    );
   const name = `test_${randomUUID().replace(/-/g, '')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -56,7 +56,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     baseUrl: service.baseUrl,
     authHeader,
     async client(role: Role) {
-      return new Client({ baseUrl: service.baseUrl, customHeaders: { Authorization: await authHeader(role) } });
+      return new Client({
+        baseUrl: service.baseUrl,
+        customHeaders: { Authorization: await authHeader(role) },
+      });
     },
     close: () => service.close(),
   };
@@ -69,13 +72,17 @@ interface DemoClient {
 }
 
 export function demoClient(role: Role): DemoClient {
-  return JSON.parse(fs.readFileSync(projectPath('examples', 'clients', `${role}.json`), 'utf8')) as DemoClient;
+  return JSON.parse(
+    fs.readFileSync(projectPath('examples', 'clients', `${role}.json`), 'utf8'),
+  ) as DemoClient;
 }
 
 /** SMART Backend Services: a private_key_jwt client assertion exchanged at the token endpoint. */
 export async function requestToken(origin: string, role: Role, scope?: string): Promise<string> {
   const client = demoClient(role);
-  const jwk = JSON.parse(fs.readFileSync(path.join(projectPath('examples', 'clients'), client.privateKeyFile), 'utf8')) as JWK & {
+  const jwk = JSON.parse(
+    fs.readFileSync(path.join(projectPath('examples', 'clients'), client.privateKeyFile), 'utf8'),
+  ) as JWK & {
     jwk?: JWK;
   };
   const privateJwk = jwk.jwk ?? jwk;
@@ -102,7 +109,10 @@ export async function requestToken(origin: string, role: Role, scope?: string): 
     }),
   });
   const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
-  if (!body.access_token) throw new Error(`token request for ${role} failed: ${res.status} ${body.error} ${body.error_description}`);
+  if (!body.access_token)
+    throw new Error(
+      `token request for ${role} failed: ${res.status} ${body.error} ${body.error_description}`,
+    );
   return body.access_token;
 }
 
@@ -110,7 +120,12 @@ export async function requestToken(origin: string, role: Role, scope?: string): 
 export function expectOutcome(body: unknown, code: string, diagnostics?: RegExp): OperationOutcome {
   const outcome = body as OperationOutcome;
   expect(outcome.resourceType).toBe('OperationOutcome');
-  const match = outcome.issue.find((i) => i.code === code && (!diagnostics || diagnostics.test(i.diagnostics ?? '')));
-  if (!match) throw new Error(`no issue with code ${code}${diagnostics ? ` matching ${diagnostics}` : ''} in ${JSON.stringify(outcome.issue)}`);
+  const match = outcome.issue.find(
+    (i) => i.code === code && (!diagnostics || diagnostics.test(i.diagnostics ?? '')),
+  );
+  if (!match)
+    throw new Error(
+      `no issue with code ${code}${diagnostics ? ` matching ${diagnostics}` : ''} in ${JSON.stringify(outcome.issue)}`,
+    );
   return outcome;
 }

@@ -16,15 +16,23 @@ export function validateOperation(conformance: ConformanceCheck): OperationHandl
     interaction: 'r',
     async execute(ctx, request, executor) {
       const { resource: supplied, profile, mode } = readParameters(request.body, request.query);
-      if (mode && !MODES.includes(mode)) throw badRequest(`mode must be one of ${MODES.join(', ')}, got "${mode}"`, 'mode');
+      if (mode && !MODES.includes(mode))
+        throw badRequest(`mode must be one of ${MODES.join(', ')}, got "${mode}"`, 'mode');
       let resource = supplied;
       if (!resource && request.id) {
         resource = (await executor.repository.read(ctx, request.resourceType as string, request.id)).resource;
       }
       if (mode === 'delete') return { status: 200, body: operationOutcome([]) };
-      if (!resource) throw badRequest('$validate needs a resource, in the body or as the "resource" parameter', 'resource');
+      if (!resource)
+        throw badRequest(
+          '$validate needs a resource, in the body or as the "resource" parameter',
+          'resource',
+        );
       if (request.resourceType && resource.resourceType !== request.resourceType) {
-        throw badRequest(`$validate on ${request.resourceType} got a ${resource.resourceType}`, 'resourceType');
+        throw badRequest(
+          `$validate on ${request.resourceType} got a ${resource.resourceType}`,
+          'resourceType',
+        );
       }
       const prepared = profile ? resource : conformance.applyDefaultProfile(resource);
       return { status: 200, body: operationOutcome(conformance.check(prepared, { profile })) };

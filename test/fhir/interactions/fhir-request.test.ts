@@ -27,7 +27,11 @@ describe('routeFor', () => {
     ['GET', 'Patient/p1/_history', { kind: 'history-instance', resourceType: 'Patient', id: 'p1' }],
     ['GET', 'Patient/p1/_history/3', { kind: 'vread', resourceType: 'Patient', id: 'p1', versionId: '3' }],
     ['POST', 'Patient/$validate', { kind: 'operation', resourceType: 'Patient', operation: 'validate' }],
-    ['POST', 'Patient/p1/$validate', { kind: 'operation', resourceType: 'Patient', id: 'p1', operation: 'validate' }],
+    [
+      'POST',
+      'Patient/p1/$validate',
+      { kind: 'operation', resourceType: 'Patient', id: 'p1', operation: 'validate' },
+    ],
   ])('%s %s', (method, path, expected) => {
     expect(routeFor(method, `/${path}`)).toEqual(expected);
   });

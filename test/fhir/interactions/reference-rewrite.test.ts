@@ -4,7 +4,9 @@ describe('reference rewriting', () => {
   const careTeam = {
     resourceType: 'CareTeam',
     subject: { reference: 'urn:uuid:1' },
-    participant: [{ member: { reference: 'Practitioner?identifier=http://fhir.nl/fhir/NamingSystem/agb-z|01234567' } }],
+    participant: [
+      { member: { reference: 'Practitioner?identifier=http://fhir.nl/fhir/NamingSystem/agb-z|01234567' } },
+    ],
     contained: [{ resourceType: 'Organization', partOf: { reference: 'urn:uuid:1' } }],
     extension: [{ url: 'x', valueString: 'reference' }],
   };

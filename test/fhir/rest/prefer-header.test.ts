@@ -3,7 +3,10 @@ import { parsePrefer } from '../../../src/fhir/rest/prefer-header';
 describe('parsePrefer', () => {
   it('reads return and handling preferences', () => {
     expect(parsePrefer('return=minimal')).toEqual({ return: 'minimal', lenient: false });
-    expect(parsePrefer('handling=lenient, return=OperationOutcome')).toEqual({ return: 'OperationOutcome', lenient: true });
+    expect(parsePrefer('handling=lenient, return=OperationOutcome')).toEqual({
+      return: 'OperationOutcome',
+      lenient: true,
+    });
     expect(parsePrefer('handling=strict')).toEqual({ lenient: false });
   });
 
