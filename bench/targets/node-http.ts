@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fixture } from '../load-data';
+import type { StartTarget } from './protocol';
+
+/** A Map lookup by URL: the most a Node HTTP server can do per request, sending the service's recorded bytes. */
+export interface Prepared {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function prepare(fixtureFile: string | undefined): Map<string, Prepared> {
+  if (!fixtureFile) throw new Error('fixture file missing');
+  const fixtures = JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) as Fixture[];
+  return new Map(
+    fixtures.map((f) => {
+      const body = Buffer.from(f.body, 'utf8');
+      return [
+        f.path,
+        { status: f.status, headers: { ...f.headers, 'content-length': String(body.length) }, body },
+      ];
+    }),
+  );
+}
+
+export const start: StartTarget = async (input) => {
+  const responses = prepare(input);
+  const server = http.createServer((req, res) => {
+    const hit = responses.get(req.url ?? '');
+    if (!hit) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(hit.status, hit.headers).end(hit.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    baseUrl: `${url}/fhir`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};
