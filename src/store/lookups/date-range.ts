@@ -26,7 +26,10 @@ export function dateRange(text: string): Range | undefined {
   const month = mo ? Number(mo) - 1 : 0;
   const day = d ? Number(d) : 1;
   if (month > 11 || day < 1 || day > 31) return undefined;
-  const lo = Date.UTC(year, month, day, h ? Number(h) : 0, mi ? Number(mi) : 0, s ? Number(s) : 0) - offsetMs(tz);
+  // The fraction counts: .123 starts 123 ms after the second.
+  const ms = frac ? Math.floor(Number(frac) * 1000) : 0;
+  const lo =
+    Date.UTC(year, month, day, h ? Number(h) : 0, mi ? Number(mi) : 0, s ? Number(s) : 0, ms) - offsetMs(tz);
   const start = new Date(lo + offsetMs(tz));
   if (!h && start.getUTCDate() !== day) return undefined; // 2025-02-30
   let hi: number;

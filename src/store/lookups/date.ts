@@ -1,6 +1,14 @@
 import type { TypedValue } from '@medplum/core';
 import { badRequest } from '../../fhir/errors';
-import { asObject, asString, uniqueRows, type IndexRow, type Lookup, type MatchInput, type SqlParams } from './lookup';
+import {
+  asObject,
+  asString,
+  uniqueRows,
+  type IndexRow,
+  type Lookup,
+  type MatchInput,
+  type SqlParams,
+} from './lookup';
 import { dateRange } from './date-range';
 import { parsePrefix } from './prefix';
 
@@ -37,8 +45,8 @@ const COMPARISONS: Record<string, string> = {
   ne: 'NOT (t.lo >= $lo AND t.hi <= $hi)',
   gt: 't.hi > $hi',
   lt: 't.lo < $lo',
-  ge: '(t.hi > $hi OR t.lo >= $lo)',
-  le: '(t.lo < $lo OR t.hi <= $hi)',
+  ge: 't.hi > $lo',
+  le: 't.lo < $hi',
   sa: 't.lo >= $hi',
   eb: 't.hi <= $lo',
   ap: '(t.lo < $hi AND t.hi > $lo)',
@@ -74,7 +82,9 @@ export const dateLookup: Lookup = {
       if (!bound.has(name)) bound.set(name, `${sql.add(iso(ms))}::timestamptz`);
       return bound.get(name) as string;
     };
-    return COMPARISONS[prefix].replace(/\$(lo|hi)/g, (_, name: string) => param(name, name === 'lo' ? lo : hi));
+    return COMPARISONS[prefix].replace(/\$(lo|hi)/g, (_, name: string) =>
+      param(name, name === 'lo' ? lo : hi),
+    );
   },
 
   // R4 search.html#_sort: ascending by the start of the range, descending by its end.

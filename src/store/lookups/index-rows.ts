@@ -14,8 +14,13 @@ const OWNED_TABLES = [...ALL_LOOKUPS.map((l) => l.table), 'resource_compartment'
 /** Removes every index and compartment row of (type, id) in one statement. */
 export async function deleteIndexRows(tx: Queryable, resourceType: string, id: string): Promise<void> {
   const [last, ...others] = OWNED_TABLES;
-  const ctes = others.map((table, i) => `d${i} AS (DELETE FROM ${table} WHERE resource_type = $1 AND id = $2)`);
-  await tx.query(`WITH ${ctes.join(', ')} DELETE FROM ${last} WHERE resource_type = $1 AND id = $2`, [resourceType, id]);
+  const ctes = others.map(
+    (table, i) => `d${i} AS (DELETE FROM ${table} WHERE resource_type = $1 AND id = $2)`,
+  );
+  await tx.query(`WITH ${ctes.join(', ')} DELETE FROM ${last} WHERE resource_type = $1 AND id = $2`, [
+    resourceType,
+    id,
+  ]);
 }
 
 async function insertRows(

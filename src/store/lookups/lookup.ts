@@ -46,10 +46,7 @@ export interface Lookup {
 
 /** Lower-case, accent-free text: 'Geneviève' and 'GENEVIEVE' index alike without a database extension. */
 export function normaliseText(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase();
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 /** Escapes LIKE wildcards in a user value (the default escape character is a backslash). */
@@ -69,21 +66,21 @@ export function asString(value: unknown): string | undefined {
 }
 
 /**
- * Splits on `separator` unless escaped with a backslash, then unescapes (R4 search.html#escaping: `\,` `\|` `\$`).
+ * Splits a parameter value into its OR-alternatives on unescaped commas (R4 search.html#escaping). Only `\,`
+ * is unescaped here; `\|` and `\$` stay for the lookup that knows the value's structure.
  */
-export function splitEscaped(text: string, separator: string): string[] {
+export function splitCommas(text: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\' && i + 1 < text.length) {
-      current += text[++i];
-    } else if (c === separator) {
+    if (c === '\\' && text[i + 1] === ',') {
+      current += ',';
+      i++;
+    } else if (c === ',') {
       parts.push(current);
       current = '';
-    } else {
-      current += c;
-    }
+    } else current += c;
   }
   parts.push(current);
   return parts;

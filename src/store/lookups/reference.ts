@@ -33,7 +33,9 @@ function rowFor(tv: TypedValue): IndexRow | undefined {
   const v = tv.value as unknown;
   if (typeof v === 'string') {
     const parsed = parseReference(v);
-    return parsed ? { ref: parsed.ref, target_type: null, target_id: null, ident_system: null, ident_value: null } : undefined;
+    return parsed
+      ? { ref: parsed.ref, target_type: null, target_id: null, ident_system: null, ident_value: null }
+      : undefined;
   }
   const o = asObject(v);
   if (!o) return undefined;

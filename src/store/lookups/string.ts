@@ -14,24 +14,8 @@ import {
 // A btree entry must stay well below PostgreSQL's ~2.7 kB limit; longer texts are searched on their start.
 const MAX_LENGTH = 512;
 
-// nl-core-NameInformation splits the family name into own and partner parts; each is searchable on its own,
-// so that family=Giessen finds "van Putten-van der Giessen".
-const NAME_PART_EXTENSIONS = new Set([
-  'http://hl7.org/fhir/StructureDefinition/humanname-own-name',
-  'http://hl7.org/fhir/StructureDefinition/humanname-partner-name',
-]);
-
 const strings = (value: unknown): string[] =>
   (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
-
-function familyParts(name: Record<string, unknown>): string[] {
-  const ext = asObject(name._family)?.extension;
-  if (!Array.isArray(ext)) return [];
-  return ext
-    .map(asObject)
-    .filter((e) => !!e && NAME_PART_EXTENSIONS.has(String(e.url)))
-    .flatMap((e) => strings(e?.valueString));
-}
 
 /** The texts a value offers to string search (R4 search.html#string: HumanName and Address by their parts). */
 function textsOf(tv: TypedValue): string[] {
@@ -40,7 +24,13 @@ function textsOf(tv: TypedValue): string[] {
   const o = asObject(v);
   if (!o) return [];
   if (tv.type === 'HumanName' || 'family' in o || 'given' in o) {
-    return [...strings(o.family), ...familyParts(o), ...strings(o.given), ...strings(o.prefix), ...strings(o.suffix), ...strings(o.text)];
+    return [
+      ...strings(o.family),
+      ...strings(o.given),
+      ...strings(o.prefix),
+      ...strings(o.suffix),
+      ...strings(o.text),
+    ];
   }
   if (tv.type === 'Address' || 'line' in o || 'city' in o || 'postalCode' in o) {
     const parts = [o.line, o.city, o.district, o.state, o.postalCode, o.country, o.text];

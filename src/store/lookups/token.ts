@@ -39,7 +39,8 @@ function codeableConceptRows(cc: Record<string, unknown>): TokenRow[] {
 /** Rows for one FHIRPath result, by its FHIR type (guessing from the shape when the schema gave none). */
 function rowsFor(tv: TypedValue): TokenRow[] {
   const v = tv.value as unknown;
-  if (typeof v === 'boolean' || typeof v === 'number') return [{ system: null, value: String(v), display: null }];
+  if (typeof v === 'boolean' || typeof v === 'number')
+    return [{ system: null, value: String(v), display: null }];
   if (typeof v === 'string') return [{ system: null, value: v, display: null }];
   const o = asObject(v);
   if (!o) return [];

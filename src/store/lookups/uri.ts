@@ -1,10 +1,18 @@
 import type { TypedValue } from '@medplum/core';
-import { escapeLike, uniqueRows, type IndexRow, type Lookup, type MatchInput, type SqlParams } from './lookup';
+import {
+  escapeLike,
+  uniqueRows,
+  type IndexRow,
+  type Lookup,
+  type MatchInput,
+  type SqlParams,
+} from './lookup';
 
 /** The URL itself and every shorter path prefix of it, for :above (a value "above" = a prefix of it). */
 function pathPrefixes(url: string): string[] {
   const prefixes: string[] = [];
-  for (let i = url.indexOf('/', url.indexOf('//') + 2); i > 0; i = url.indexOf('/', i + 1)) prefixes.push(url.slice(0, i));
+  for (let i = url.indexOf('/', url.indexOf('//') + 2); i > 0; i = url.indexOf('/', i + 1))
+    prefixes.push(url.slice(0, i));
   return [...prefixes, url];
 }
 
@@ -15,7 +23,9 @@ export const uriLookup: Lookup = {
   modifiers: ['below', 'above'],
 
   extract(values: TypedValue[]): IndexRow[] {
-    const texts = values.map((tv) => tv.value as unknown).filter((v): v is string => typeof v === 'string' && v !== '');
+    const texts = values
+      .map((tv) => tv.value as unknown)
+      .filter((v): v is string => typeof v === 'string' && v !== '');
     return uniqueRows(texts.map((value) => ({ value })));
   },
 

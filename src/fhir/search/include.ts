@@ -1,0 +1,41 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { AccessRestriction } from '../../store/access-restriction';
+import type { Queryable } from '../../store/database';
+import { findIncluded, MAX_INCLUDED } from '../../store/search/include-query';
+import type { IncludeSpec } from './search-request';
+
+// :iterate follows includes of includes; a few rounds cover every real chain (Task → ServiceRequest → Patient).
+const MAX_ROUNDS = 4;
+
+const key = (r: { resourceType: string; id?: string }) => `${r.resourceType}/${r.id}`;
+
+/**
+ * _include and _revinclude for one page of matches (R4 search.html#include). Included resources pass the same
+ * access restriction as matches; each appears once and never when it is a match itself.
+ */
+export async function resolveIncludes(
+  q: Queryable,
+  specs: readonly IncludeSpec[],
+  matches: readonly Resource[],
+  access: AccessRestriction | undefined,
+): Promise<Resource[]> {
+  if (specs.length === 0 || matches.length === 0) return [];
+  const seen = new Set(matches.map(key));
+  const included: Resource[] = [];
+  let frontier: readonly Resource[] = matches;
+  for (let round = 0; round < MAX_ROUNDS && frontier.length && included.length < MAX_INCLUDED; round++) {
+    const applicable = specs.filter((s) => round === 0 || s.iterate);
+    const found: Resource[] = [];
+    for (const spec of applicable) {
+      const from = frontier.map((r) => ({ resourceType: r.resourceType, id: r.id as string }));
+      for (const resource of await findIncluded(q, spec, from, access)) {
+        if (seen.has(key(resource))) continue;
+        seen.add(key(resource));
+        found.push(resource);
+      }
+    }
+    included.push(...found);
+    frontier = found;
+  }
+  return included;
+}
