@@ -174,6 +174,12 @@ export class AccessPolicy implements AccessGuard {
 
   checkScope(caller: Caller, resourceType: string, interaction: Interaction): void {
     checkScope(caller, resourceType, interaction);
+    // A type the organisation kind may never see is refused outright (403), not answered with an empty Bundle.
+    const kind = caller.organization.kind;
+    if (kind === 'admin' || resourceType === '*' || (interaction !== 'r' && interaction !== 's')) return;
+    if (!DIRECTORY_TYPES.includes(resourceType as never) && !POLICY[kind].visible.includes(resourceType)) {
+      throw forbidden(`Organisations of kind "${kind}" have no access to ${resourceType}`);
+    }
   }
 
   async restrictionFor(db: Queryable, caller: Caller): Promise<AccessRestriction | undefined> {
