@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import type { AuditEntry, RequestContext } from '../fhir/request-context';
+import type { Caller } from './caller';
 import {
   AGB_SYSTEM,
   BSN_SYSTEM,
@@ -87,7 +88,7 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
     // R4 audit-event-outcome: 0 success, 4 minor failure (refused or invalid request).
     outcome: entry.outcome === 'success' ? '0' : '4',
     ...(entry.description ? { outcomeDesc: safeText(entry.description) } : {}),
-    agent: agents(entry, input.network),
+    agent: agents(entry, input.ctx.caller, input.network),
     source: {
       site: 'meso-fhir',
       observer: {
@@ -113,8 +114,9 @@ function subtype(interaction: string): Coding {
 }
 
 /** The acting person (requestor) when known, otherwise the client system is the requestor; plus the organisation. */
-function agents(entry: AuditEntry, network?: string): AuditEventAgent[] {
-  const caller = entry.caller;
+function agents(entry: AuditEntry, ctxCaller: Caller | undefined, network?: string): AuditEventAgent[] {
+  // The FHIR layer's entries leave the caller to the request context; the token endpoint sets its own.
+  const caller = entry.caller ?? ctxCaller;
   const net = network ? { network: { address: network, type: '2' as const } } : {};
   if (!caller) {
     return [

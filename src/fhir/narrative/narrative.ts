@@ -51,11 +51,14 @@ export function generateNarrative(resource: Resource): Narrative | undefined {
 }
 
 /**
- * The resource with a generated `text` when it has none. An existing text is never replaced: an author's
- * narrative (e.g. `additional` or `extensions`) may say more than the data. The input is not mutated.
+ * The resource with a generated `text` when it has none, or when its text is itself `generated`: clients send
+ * back what they read, and a generated narrative must follow the data or display-only systems show stale care.
+ * An author's narrative (`additional`, `extensions`, `empty`) may say more than the data and is never replaced.
+ * The input is not mutated.
  */
 export function withNarrative<T extends Resource>(resource: T): T {
-  if ('text' in resource && resource.text !== undefined) return resource;
-  const text = generateNarrative(resource);
-  return text ? { ...resource, text } : resource;
+  const text = 'text' in resource ? resource.text : undefined;
+  if (text !== undefined && text.status !== 'generated') return resource;
+  const generated = generateNarrative(resource);
+  return generated ? { ...resource, text: generated } : resource;
 }

@@ -263,7 +263,15 @@ describe('withNarrative', () => {
     expect({ ...result, text: undefined }).toEqual({ ...patient, text: undefined });
   });
 
-  it('never overwrites an existing text', () => {
+  it('regenerates a generated text, so it follows changed data', () => {
+    const patient = fixture<Patient>('Patient-meso-demo-client-1-patient.json');
+    const stale = { ...withNarrative(patient), birthDate: '1941-06-02' };
+    const refreshed = withNarrative(stale);
+    expect(refreshed.text?.div).toContain('2 juni 1941');
+    expect(refreshed.text?.div).not.toContain(withNarrative(patient).text?.div.match(/\d+ \w+ 19\d\d/)?.[0]);
+  });
+
+  it('never overwrites a text written by its author', () => {
     const text = {
       status: 'additional' as const,
       div: '<div xmlns="http://www.w3.org/1999/xhtml">Eigen tekst</div>',
