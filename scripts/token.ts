@@ -9,17 +9,13 @@
  * Demo clients' keys are found in examples/clients (DEMO-ONLY). --offline mints the token directly in the
  * database (DATABASE_URL, or the embedded one when the service is not running) without the token endpoint.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
-import { projectPath } from '../src/project-root';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
 import { createSecurity } from '../src/security/security-layer';
 import { grantScopes, parseScopes } from '../src/security/scopes';
 import { actingUserFrom } from '../src/security/token-endpoint';
+import { findDemoClient, readPrivateJwk, requestAccessToken } from '../src/security/backend-services-client';
 
 interface Options {
   client: string;
@@ -59,78 +55,15 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-interface ClientFile {
-  clientId: string;
-  scopes: string[];
-  privateKeyFile?: string;
-}
-
-/** The demo client's configuration in examples/clients, when there is one. */
-function demoClient(clientId: string): { file: ClientFile; dir: string } | undefined {
-  const dir = process.env.DEMO_CLIENTS_DIR || projectPath('examples', 'clients');
-  if (!fs.existsSync(dir)) return undefined;
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const file = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as ClientFile;
-    if (file.clientId === clientId) return { file, dir };
-  }
-  return undefined;
-}
-
-/** A private key file: a bare JWK, or `{ jwk }` as in examples/clients/keys. */
-function readPrivateJwk(file: string): JWK {
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { jwk?: JWK } & JWK;
-  const jwk = raw.jwk ?? raw;
-  if (!jwk.d) throw new Error(`${file} holds no private key`);
-  return jwk;
-}
-
-async function clientAssertion(
-  clientId: string,
-  jwk: JWK,
-  audience: string,
-  user: Record<string, string>,
-): Promise<string> {
-  const alg = jwk.alg ?? (jwk.kty === 'RSA' ? 'RS384' : 'ES384');
-  const key = await importJWK(jwk, alg);
-  return (
-    new SignJWT(Object.keys(user).length ? { user } : {})
-      .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(audience)
-      .setIssuedAt()
-      // SMART Backend Services: at most five minutes.
-      .setExpirationTime('4m')
-      .setJti(randomUUID())
-      .sign(key)
-  );
-}
-
 async function online(options: Options, scope: string): Promise<string> {
-  const demo = demoClient(options.client);
-  const keyFile =
-    options.key ?? (demo?.file.privateKeyFile ? path.join(demo.dir, demo.file.privateKeyFile) : undefined);
-  if (!keyFile) throw new Error(`no private key for ${options.client}: pass --key <file>`);
-  const tokenUrl = `${options.url}/auth/token`;
-  const assertion = await clientAssertion(options.client, readPrivateJwk(keyFile), tokenUrl, options.user);
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-      scope,
-    }),
-  });
-  const body = (await response.json()) as {
-    access_token?: string;
-    error?: string;
-    error_description?: string;
-  };
-  if (!response.ok || !body.access_token)
-    throw new Error(`${response.status} ${body.error}: ${body.error_description}`);
-  return body.access_token;
+  const jwk = options.key ? readPrivateJwk(options.key) : findDemoClient(options.client)?.jwk;
+  if (!jwk) throw new Error(`no private key for ${options.client}: pass --key <file>`);
+  return requestAccessToken(
+    `${options.url}/auth/token`,
+    { clientId: options.client, jwk },
+    scope,
+    options.user,
+  );
 }
 
 /** Mints directly with the service's signing keys: for scripts and tests without a running server. */
@@ -154,7 +87,7 @@ async function offline(options: Options, scope: string): Promise<string> {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const scope = options.scope ?? demoClient(options.client)?.file.scopes.join(' ') ?? 'system/*.rs';
+  const scope = options.scope ?? findDemoClient(options.client)?.scopes.join(' ') ?? 'system/*.rs';
   const token = options.offline ? await offline(options, scope) : await online(options, scope);
   process.stdout.write(`${token}\n`);
 }

@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Client from 'fhir-kit-client';
 import pg from 'pg';
-import { importJWK, SignJWT, type JWK } from 'jose';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { loadConfig } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
-import { projectPath } from '../../src/project-root';
+import { findDemoClient, requestAccessToken } from '../../src/security/backend-services-client';
 
 /** The demo clients in examples/clients, by organisation kind: the GP EHR, the VVT system, the MESO team, … */
 export type Role = 'admin' | 'gp' | 'vvt' | 'meso-team' | 'platform';
@@ -65,55 +62,16 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 }
 
-interface DemoClient {
-  clientId: string;
-  scopes: string[];
-  privateKeyFile: string;
-}
-
-export function demoClient(role: Role): DemoClient {
-  return JSON.parse(
-    fs.readFileSync(projectPath('examples', 'clients', `${role}.json`), 'utf8'),
-  ) as DemoClient;
-}
-
 /** SMART Backend Services: a private_key_jwt client assertion exchanged at the token endpoint. */
 export async function requestToken(origin: string, role: Role, scope?: string): Promise<string> {
-  const client = demoClient(role);
-  const jwk = JSON.parse(
-    fs.readFileSync(path.join(projectPath('examples', 'clients'), client.privateKeyFile), 'utf8'),
-  ) as JWK & {
-    jwk?: JWK;
-  };
-  const privateJwk = jwk.jwk ?? jwk;
-  const alg = privateJwk.alg ?? 'ES384';
-  const key = await importJWK(privateJwk, alg);
-  const tokenUrl = `${origin}/auth/token`;
-  const assertion = await new SignJWT({})
-    .setProtectedHeader({ alg, kid: privateJwk.kid })
-    .setIssuer(client.clientId)
-    .setSubject(client.clientId)
-    .setAudience(tokenUrl)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('4m')
-    .sign(key);
-  const res = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-      scope: scope ?? client.scopes.join(' '),
-    }),
-  });
-  const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
-  if (!body.access_token)
-    throw new Error(
-      `token request for ${role} failed: ${res.status} ${body.error} ${body.error_description}`,
-    );
-  return body.access_token;
+  const client = findDemoClient(role);
+  if (!client?.jwk) throw new Error(`no demo client with a private key for role ${role}`);
+  const jwk = client.jwk;
+  return requestAccessToken(
+    `${origin}/auth/token`,
+    { clientId: client.clientId, jwk },
+    scope ?? client.scopes.join(' '),
+  );
 }
 
 /** Asserts an OperationOutcome with an issue of this code (and, optionally, diagnostics matching a pattern). */
