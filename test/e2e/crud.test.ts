@@ -233,6 +233,19 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     expectOutcome(await wrongMethod.json(), 'not-supported');
   });
 
+  it('400, not a database error, for a NUL character in a body or a search value', async () => {
+    const body = await raw('Patient', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: '{"resourceType":"Patient","name":[{"text":"a\\u0000b"}]}',
+    });
+    expect(body.status).toBe(400);
+    expectOutcome(await body.json(), 'invalid', /NUL/);
+    const search = await raw('Patient?name=a%00b', { method: 'GET' });
+    expect(search.status).toBe(400);
+    expectOutcome(await search.json(), 'invalid', /NUL/);
+  });
+
   it('400 for JSON nested deeper than allowed, and the server keeps serving', async () => {
     const deep = `{"resourceType":"Patient","extension":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     const res = await raw('Patient', {

@@ -61,13 +61,14 @@ export function serialize(resource: Resource, format: Format, pretty: boolean): 
 
 /** Parses a body as a FHIR resource; malformed input and excessive nesting are 400 with a precise message. */
 export function parseBody(text: string, format: Format, maxDepth: number): Resource {
-  if (format === 'xml') return xmlToResource(text, { maxDepth });
+  if (format === 'xml') return rejectNul(xmlToResource(text, { maxDepth }));
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new FhirError(400, [issue('structure', `The body is not valid JSON: ${(err as Error).message}`)]);
   }
+  rejectNul(value);
   if (depthExceeds(value, maxDepth)) {
     throw new FhirError(400, [
       issue('too-costly', `The JSON body nests deeper than the allowed ${maxDepth} levels`),
@@ -81,6 +82,33 @@ export function parseBody(text: string, format: Format, maxDepth: number): Resou
     throw new FhirError(400, [issue('required', 'The body has no resourceType', 'resourceType')]);
   }
   return value as Resource;
+}
+
+// PostgreSQL text and jsonb cannot hold U+0000, and no FHIR string needs it.
+function rejectNul<T>(value: T): T {
+  if (hasNulCharacter(value)) {
+    throw new FhirError(400, [
+      issue('invalid', 'The body contains a NUL character (U+0000), which FHIR strings cannot hold'),
+    ]);
+  }
+  return value;
+}
+
+/** True when any key or string value contains U+0000. */
+export function hasNulCharacter(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value as object)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 // Iterative, so a hostile body cannot overflow the stack while we measure it.

@@ -7,6 +7,7 @@ import type { RequestContext } from '../request-context';
 import { badRequest } from '../errors';
 import {
   contentTypeFor,
+  hasNulCharacter,
   parseBody,
   requestFormat,
   responseFormat,
@@ -95,6 +96,12 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   const route = routeFor(req.method, req.path);
   const prefer = parsePrefer(req.get('prefer'));
   const query = queryPairs(req);
+  const nul = query.find(([k, v]) => hasNulCharacter(k) || hasNulCharacter(v));
+  if (nul)
+    throw badRequest(
+      `The search parameter "${nul[0]}" contains a NUL character (%00)`,
+      nul[0].replace(/\u0000/g, ''),
+    );
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: Resource | undefined;
   if (route.kind === 'search-type' && req.method === 'POST') {
