@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ConformanceCheck } from './repository';
 import { projectPath } from '../project-root';
+import { issue } from './errors';
 
 /** The profile validator as the write path needs it (src/fhir/validation). */
 export interface ProfileValidator {
   validate(resource: Resource, options?: { profile?: string; bundle?: Bundle }): OperationOutcomeIssue[];
+  knowsProfile(url: string): boolean;
 }
 
 export type BusinessRules = (resource: Resource) => OperationOutcomeIssue[];
@@ -31,6 +33,18 @@ export function createConformanceCheck(
   businessRules: BusinessRules,
   defaultProfiles: Record<string, string>,
 ): ConformanceCheck {
+  // A stored resource must conform to every profile it claims; a claim nobody can check is refused.
+  const unknownProfiles = (resource: Resource): OperationOutcomeIssue[] =>
+    (resource.meta?.profile ?? [])
+      .map((url, i) => ({ url, i }))
+      .filter(({ url }) => !validator.knowsProfile(url))
+      .map(({ url, i }) =>
+        issue(
+          'not-supported',
+          `meta.profile ${url} is not a profile this server knows, so conformance cannot be checked`,
+          `${resource.resourceType}.meta.profile[${i}]`,
+        ),
+      );
   return {
     applyDefaultProfile(resource: Resource): Resource {
       if (resource.meta?.profile?.length) return resource;
@@ -38,7 +52,11 @@ export function createConformanceCheck(
       return profile ? { ...resource, meta: { ...resource.meta, profile: [profile] } } : resource;
     },
     check(resource: Resource, options: { bundle?: Bundle; profile?: string } = {}): OperationOutcomeIssue[] {
-      return [...validator.validate(resource, options), ...businessRules(resource)];
+      return [
+        ...unknownProfiles(resource),
+        ...validator.validate(resource, options),
+        ...businessRules(resource),
+      ];
     },
   };
 }

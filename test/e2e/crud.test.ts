@@ -246,6 +246,34 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     expectOutcome(await search.json(), 'invalid', /NUL/);
   });
 
+  it('422 for a resource claiming a profile the server does not know', async () => {
+    const patient = {
+      ...newFromExample<Patient>('nl-core-Patient-01'),
+      meta: { profile: ['http://example.org/unknown'] },
+    };
+    const res = await admin.create({ resourceType: 'Patient', body: patient }).catch((e) => e.response);
+    expect(res.status).toBe(422);
+    const outcome = expectOutcome(res.data, 'not-supported', /not a profile this server knows/);
+    expect(outcome.issue[0].expression).toEqual(['Patient.meta.profile[0]']);
+  });
+
+  it('400 for structurally broken Bundles and Parameters instead of a crash', async () => {
+    const bundle = await raw('', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: 'x' }),
+    });
+    expect(bundle.status).toBe(400);
+    expectOutcome(await bundle.json(), 'invalid', /Bundle.entry must be an array/);
+    const params = await raw('Patient/$validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: 'x' }),
+    });
+    expect(params.status).toBe(400);
+    expectOutcome(await params.json(), 'invalid', /must be an array/);
+  });
+
   it('400 for JSON nested deeper than allowed, and the server keeps serving', async () => {
     const deep = `{"resourceType":"Patient","extension":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     const res = await raw('Patient', {

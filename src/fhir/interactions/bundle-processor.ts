@@ -23,6 +23,8 @@ export const bundleProcessor = {
     if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
       throw badRequest(`Bundle.type must be transaction or batch, got "${bundle.type}"`, 'Bundle.type');
     }
+    if (bundle.entry !== undefined && !Array.isArray(bundle.entry))
+      throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
     const entries = (bundle.entry ?? []).map((entry, index) => parseEntry(entry, index, ctx.baseUrl));
     return bundle.type === 'transaction'
       ? transaction(ctx, bundle, entries, executor)
@@ -32,9 +34,22 @@ export const bundleProcessor = {
 
 function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedEntry {
   const where = `Bundle.entry[${index}].request`;
+  if (entry === null || typeof entry !== 'object')
+    throw badRequest(`Entry ${index} must be an object`, `Bundle.entry[${index}]`);
   const method = entry.request?.method;
   const url = entry.request?.url;
-  if (!method || !url) throw badRequest(`Entry ${index} needs request.method and request.url`, where);
+  if (typeof method !== 'string' || typeof url !== 'string') {
+    throw badRequest(`Entry ${index} needs request.method and request.url as strings`, where);
+  }
+  if (
+    entry.resource !== undefined &&
+    (entry.resource === null || typeof entry.resource !== 'object' || Array.isArray(entry.resource))
+  ) {
+    throw badRequest(
+      `Entry ${index}: resource must be a FHIR resource object`,
+      `Bundle.entry[${index}].resource`,
+    );
+  }
   const relative = url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url;
   const [path, queryString = ''] = relative.split('?', 2);
   const route = routeFor(method, path);

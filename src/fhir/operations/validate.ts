@@ -45,7 +45,10 @@ function readParameters(body: Resource | undefined, query: Array<[string, string
   if (body?.resourceType !== 'Parameters') {
     return { resource: body, profile: fromQuery('profile'), mode: fromQuery('mode') };
   }
-  const params = (body as Parameters).parameter ?? [];
+  const raw = (body as Parameters).parameter;
+  if (raw !== undefined && !Array.isArray(raw))
+    throw badRequest('Parameters.parameter must be an array', 'Parameters.parameter');
+  const params = raw ?? [];
   const find = (name: string) => params.find((p) => p.name === name);
   return {
     resource: find('resource')?.resource,

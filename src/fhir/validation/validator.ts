@@ -67,6 +67,11 @@ export class ResourceValidator {
   }
 
   /** Profiles this validator knows for a resource type (nl-core and meso), for the CapabilityStatement. */
+  /** Whether a StructureDefinition with this canonical is loaded (nl-core, meso or base R4). */
+  knowsProfile(url: string): boolean {
+    return this.store.profile(url) !== undefined;
+  }
+
   profilesFor(type: string): string[] {
     return this.store.localProfiles.filter((url) => {
       const sd = this.store.definition(url);
