@@ -18,6 +18,9 @@ const R4_TERMINOLOGY_FILES = ['valuesets.json', 'v3-codesystems.json', 'v2-table
  */
 export class ConformanceStore {
   private readonly compiled = new Map<string, CompiledProfile>();
+  /** Canonicals looked up and not known (unknown extensions are asked for on every validation). */
+  private readonly unknown = new Set<string>();
+  private readonly bases = new Map<string, CompiledProfile | undefined>();
 
   private constructor(
     private readonly definitions: Map<string, StructureDefinition>,
@@ -44,12 +47,16 @@ export class ConformanceStore {
   /** The compiled profile for a canonical (version suffix ignored), or undefined when unknown. */
   profile(url: string): CompiledProfile | undefined {
     let compiled = this.compiled.get(url);
-    if (compiled) return compiled;
+    if (compiled || this.unknown.has(url)) return compiled;
     const key = stripVersion(url);
     compiled = this.compiled.get(key);
     if (!compiled) {
       const sd = this.definitions.get(key);
-      if (!sd?.snapshot) return undefined;
+      if (!sd?.snapshot) {
+        // Bounded: the urls come from instances (extension urls, meta.profile).
+        if (this.unknown.size < 10_000) this.unknown.add(url);
+        return undefined;
+      }
       compiled = compileProfile(sd);
       this.compiled.set(key, compiled);
     }
@@ -59,7 +66,10 @@ export class ConformanceStore {
 
   /** The base definition of a FHIR type or resource type. */
   base(type: string): CompiledProfile | undefined {
-    return this.profile(`http://hl7.org/fhir/StructureDefinition/${type}`);
+    if (this.bases.has(type)) return this.bases.get(type);
+    const profile = this.profile(`http://hl7.org/fhir/StructureDefinition/${type}`);
+    if (this.bases.size < 10_000) this.bases.set(type, profile);
+    return profile;
   }
 
   definition(url: string): StructureDefinition | undefined {

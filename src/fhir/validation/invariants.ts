@@ -3,6 +3,7 @@ import type { ElementDefinitionConstraint } from '@medplum/fhirtypes';
 import type { ElementNode } from './element-tree';
 import { isObject, report, type InstanceNode, type ValidationContext } from './context';
 import type { Terminology } from './terminology';
+import { compileFast, evaluateFast, type Variables } from './fast-fhirpath';
 
 /**
  * FHIRPath invariants (ElementDefinition.constraint) with @medplum/core. Expressions are parsed once per
@@ -15,6 +16,10 @@ interface CompiledConstraint {
   severity: 'error' | 'warning';
   human: string;
   atom?: FhirPathAtom;
+  /** The same expression for the fast evaluator; medplum decides whenever that one cannot. */
+  fast?: ReturnType<typeof compileFast>;
+  /** The expression uses %htmlChecks (txt-1/txt-2): only then is the div scanned. */
+  html: boolean;
   /** memberOf() calls lifted out of the expression: variable name → (path atom, value set). */
   memberOf: { variable: string; path: FhirPathAtom; valueSet: string }[];
   parseError?: string;
@@ -38,7 +43,9 @@ export class Invariants {
   check(node: InstanceNode, el: ElementNode, ctx: ValidationContext): void {
     for (const c of this.compiled(el)) this.evaluate(c, node, el, ctx);
     if (node.type === 'Extension') checkExt1(node, el, ctx);
-    if (el.def.constraint?.some((c) => c.key === 'dom-3')) checkDom3(node, el, ctx);
+    if (el.cache.dom3 === undefined)
+      el.cache.dom3 = el.def.constraint?.some((c) => c.key === 'dom-3') ?? false;
+    if (el.cache.dom3) checkDom3(node, el, ctx);
   }
 
   private evaluate(c: CompiledConstraint, node: InstanceNode, el: ElementNode, ctx: ValidationContext): void {
@@ -55,24 +62,38 @@ export class Invariants {
     }
     // A primitive with only `_x` is its extension object, as medplum itself represents it.
     const focus: TypedValue = { type: node.type, value: node.value ?? node.ext };
+    const fast = c.fast ? evaluateFast(c.fast, focus, fastVariables(c, node, focus, ctx)) : undefined;
+    if (fast && !crossCheck.enabled) return this.conclude(fast, c, node, el, ctx);
     const variables: Record<string, TypedValue> = {
       '%resource': ctx.resourceTyped,
       '%rootResource': ctx.resourceTyped,
       '%context': focus,
       '%ucum': UCUM,
       '%thisHasValue': { type: 'boolean', value: node.value !== undefined && node.value !== null },
-      '%htmlChecks': { type: 'boolean', value: htmlChecks(node.value) },
     };
+    if (c.html) variables['%htmlChecks'] = { type: 'boolean', value: htmlChecks(node.value) };
     try {
       for (const m of c.memberOf) variables[m.variable] = this.memberOf(m, focus, variables);
       const result = evalFhirPathTyped(c.atom, [focus], variables);
-      // As the HL7 validator: only a single `true` passes; empty or false fail.
-      if (result.length === 1 && result[0].value === true) return;
-      report(ctx, el, 'invariant', `Constraint ${c.key} failed: ${c.human}`, node.path, c.severity);
+      if (fast) crossCheck.compare(c.key, node.path, fast, result);
+      this.conclude(result, c, node, el, ctx);
     } catch (err) {
+      if (fast) crossCheck.compare(c.key, node.path, fast, err);
       const msg = err instanceof Error ? err.message : String(err);
       report(ctx, el, 'informational', `Invariant ${c.key} not evaluated: ${msg}`, node.path, 'information');
     }
+  }
+
+  private conclude(
+    result: TypedValue[],
+    c: CompiledConstraint,
+    node: InstanceNode,
+    el: ElementNode,
+    ctx: ValidationContext,
+  ): void {
+    // As the HL7 validator: only a single `true` passes; empty or false fail.
+    if (result.length === 1 && result[0].value === true) return;
+    report(ctx, el, 'invariant', `Constraint ${c.key} failed: ${c.human}`, node.path, c.severity);
   }
 
   private memberOf(
@@ -102,6 +123,7 @@ function compile(c: ElementDefinitionConstraint): CompiledConstraint {
     key: c.key ?? '?',
     severity: c.severity === 'error' ? 'error' : 'warning',
     human: c.human ?? '',
+    html: new RegExp(HTML_CHECKS.source).test(c.expression ?? ''),
   } as const;
   // medplum's hasValue() is "not empty", also for a primitive that only has extensions: decide it natively.
   let expression = (c.expression ?? '')
@@ -117,15 +139,68 @@ function compile(c: ElementDefinitionConstraint): CompiledConstraint {
     return { ...base, memberOf, parseError: `uses a FHIRPath function the engine lacks (${c.expression})` };
   }
   try {
-    return { ...base, memberOf, atom: parseFhirPath(expression) };
+    const atom = parseFhirPath(expression);
+    // memberOf() variables are computed with medplum; such constraints stay on the medplum path.
+    return { ...base, memberOf, atom, fast: memberOf.length ? undefined : compileFast(atom) };
   } catch (err) {
     return { ...base, memberOf, parseError: err instanceof Error ? err.message : String(err) };
   }
 }
 
+/** The variables of `evaluate`, looked up on demand: most expressions use none of them. */
+function fastVariables(
+  c: CompiledConstraint,
+  node: InstanceNode,
+  focus: TypedValue,
+  ctx: ValidationContext,
+): Variables {
+  return (name) => {
+    switch (name) {
+      case '%resource':
+      case '%rootResource':
+        return ctx.resourceTyped;
+      case '%context':
+        return focus;
+      case '%ucum':
+        return UCUM;
+      case '%thisHasValue':
+        return { type: 'boolean', value: node.value !== undefined && node.value !== null };
+      case '%htmlChecks':
+        return c.html ? { type: 'boolean', value: htmlChecks(node.value) } : undefined;
+      default:
+        return undefined;
+    }
+  };
+}
+
+/**
+ * Test hook: with `enabled`, every fast result is also computed by medplum and differences are collected
+ * (the fast evaluator must agree with medplum exactly, including where medplum throws: then it must bail).
+ */
+export const crossCheck = {
+  enabled: false,
+  fastEvaluations: 0,
+  mismatches: [] as string[],
+  compare(key: string, path: string, fast: TypedValue[], medplum: TypedValue[] | unknown): void {
+    this.fastEvaluations++;
+    const same = Array.isArray(medplum) && JSON.stringify(fast) === JSON.stringify(medplum);
+    if (!same)
+      this.mismatches.push(`${key} at ${path}: fast ${JSON.stringify(fast)}, medplum ${String(medplum)}`);
+  },
+};
+
+/** txt-1 and txt-2 both ask about the same div, one after the other: remember the last answer. */
+let lastHtml: { div: string; ok: boolean } | undefined;
+
 /** The narrative rules of txt-1/txt-2: an XHTML div, no active content, some text or an image. */
 function htmlChecks(div: unknown): boolean {
   if (typeof div !== 'string') return true;
+  if (lastHtml?.div === div) return lastHtml.ok;
+  lastHtml = { div, ok: checkHtml(div) };
+  return lastHtml.ok;
+}
+
+function checkHtml(div: string): boolean {
   const hasContent = /<img\b/i.test(div) || div.replace(/<[^>]*>/g, '').trim().length > 0;
   return XHTML_ROOT.test(div) && !XHTML_FORBIDDEN.test(div) && hasContent;
 }

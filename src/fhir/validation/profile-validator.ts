@@ -9,6 +9,7 @@ import { Invariants } from './invariants';
 import { referenceString, resolveReference, typeFromReference } from './references';
 import { matchingSlice, type SliceHost } from './slicing';
 import { checkValueLimits } from './value-limits';
+import { childPlan, collect, slotsToVisit } from './instance-items';
 
 const BASE = 'http://hl7.org/fhir/StructureDefinition/';
 
@@ -88,7 +89,8 @@ export class ProfileValidator implements SliceHost {
 
   private validateElement(node: InstanceNode, el: ElementNode, ctx: ValidationContext): void {
     this.checkValue(node, el, ctx);
-    if (isObject(node.value) && typeof node.value.resourceType === 'string' && el.def.path.includes('.')) {
+    const nested = isNestedElement(el);
+    if (nested && isObject(node.value) && typeof node.value.resourceType === 'string') {
       return this.validateNested(node.value as unknown as Resource, node.path, ctx);
     }
     const own = childrenOf(el);
@@ -100,7 +102,7 @@ export class ProfileValidator implements SliceHost {
     const type = el.types.find((t) => t.code === node.type);
     const profiles = type?.profiles ?? [];
     if (profiles.length) return this.validateAgainstTypeProfiles(node, profiles, ctx);
-    const base = el.def.path.includes('.') ? this.store.base(node.type) : undefined;
+    const base = nested ? this.store.base(node.type) : undefined;
     if (base) return this.validateElement(node, base.root, ctx);
     if (isPrimitive(node.type)) this.walkPrimitiveExtensions(node, ctx);
   }
@@ -110,7 +112,11 @@ export class ProfileValidator implements SliceHost {
    * against the StructureDefinition its url names. Returns true when handled.
    */
   private validateByExtensionUrl(node: InstanceNode, el: ElementNode, ctx: ValidationContext): boolean {
-    const pinned = el.types.some((t) => t.profiles.length) || childrenOf(el).get('url')?.fixed !== undefined;
+    let pinned = el.cache.pinned as boolean | undefined;
+    if (pinned === undefined) {
+      pinned = el.types.some((t) => t.profiles.length) || childrenOf(el).get('url')?.fixed !== undefined;
+      el.cache.pinned = pinned;
+    }
     if (pinned || !isObject(node.value)) return false;
     const url = node.value.url;
     if (typeof url !== 'string') return false;
@@ -145,7 +151,10 @@ export class ProfileValidator implements SliceHost {
   private walkChildren(node: InstanceNode, children: Map<string, ElementNode>, ctx: ValidationContext): void {
     const primitive = isPrimitive(node.type);
     const obj = primitive ? (node.ext ?? {}) : (node.value as Record<string, unknown>);
-    if (!primitive && isEmptyElement(obj)) {
+    let keys: string[] | undefined;
+    const keysOf = () => (keys ??= Object.keys(obj));
+    // ele-1 for complex elements: something besides `id`.
+    if (!primitive && !keysOf().some((k) => k !== 'id')) {
       report(
         ctx,
         undefined,
@@ -154,11 +163,15 @@ export class ProfileValidator implements SliceHost {
         node.path,
       );
     }
-    for (const [name, child] of children) {
-      if (primitive && name === 'value') continue;
-      const items = collect(obj, name, child, node.path);
-      this.checkTypes(items, child, ctx);
-      this.validateList(items, child, `${node.path}.${name}`, ctx);
+    const plan = childPlan(children);
+    // A child the instance lacks is skipped unless its list check can fire (a minimum somewhere in it).
+    for (const i of slotsToVisit(obj, plan, keysOf())) {
+      const slot = plan.slots[i];
+      if (primitive && slot.name === 'value') continue;
+      const items = collect(obj, slot, node.path, keysOf);
+      if (!items.length && !slot.checkAbsent) continue;
+      this.checkTypes(items, slot.el, ctx);
+      this.validateList(items, slot.el, `${node.path}.${slot.name}`, ctx);
     }
   }
 
@@ -169,13 +182,13 @@ export class ProfileValidator implements SliceHost {
 
   /** Cardinality of `el`, then slicing; unsliced items are validated against `el` itself. */
   private validateList(items: InstanceNode[], el: ElementNode, path: string, ctx: ValidationContext): void {
-    const slice = el.def.sliceName ? ` slice '${el.def.sliceName}'` : '';
+    const slice = () => (el.def.sliceName ? ` slice '${el.def.sliceName}'` : '');
     if (items.length < el.min) {
       report(
         ctx,
         el,
         'required',
-        `${path}${slice}: minimum required = ${el.min}, but only found ${items.length}`,
+        `${path}${slice()}: minimum required = ${el.min}, but only found ${items.length}`,
         path,
       );
     }
@@ -184,7 +197,7 @@ export class ProfileValidator implements SliceHost {
         ctx,
         el,
         'structure',
-        `${path}${slice}: max allowed = ${el.max}, but found ${items.length}`,
+        `${path}${slice()}: max allowed = ${el.max}, but found ${items.length}`,
         path,
       );
     }
@@ -297,72 +310,11 @@ export class ProfileValidator implements SliceHost {
   }
 }
 
-/** The instance values for one child definition (all choice variants for `x[x]`), with types and paths. */
-function collect(
-  obj: Record<string, unknown>,
-  name: string,
-  el: ElementNode,
-  parentPath: string,
-): InstanceNode[] {
-  if (name.endsWith('[x]')) {
-    const stem = name.slice(0, -3);
-    const out: InstanceNode[] = [];
-    for (const key of Object.keys(obj)) {
-      if (!key.startsWith(stem) || key.length === stem.length || !/[A-Z]/.test(key[stem.length])) continue;
-      out.push(...itemsOf(obj, key, choiceType(key.slice(stem.length)), parentPath));
-    }
-    for (const key of Object.keys(obj)) {
-      const k = key.slice(1);
-      if (key.startsWith(`_${stem}`) && k.length > stem.length && obj[k] === undefined) {
-        out.push(...itemsOf(obj, k, choiceType(k.slice(stem.length)), parentPath));
-      }
-    }
-    return out;
-  }
-  const type = el.types.length === 1 ? el.types[0].code : '?';
-  return itemsOf(obj, name, type, parentPath);
-}
-
-function itemsOf(
-  obj: Record<string, unknown>,
-  key: string,
-  type: string,
-  parentPath: string,
-): InstanceNode[] {
-  const value = obj[key];
-  const ext = obj[`_${key}`];
-  if (value === undefined && ext === undefined) return [];
-  const path = `${parentPath}.${key}`;
-  if (!Array.isArray(value) && !Array.isArray(ext)) {
-    return [{ value, ext: isObject(ext) ? ext : undefined, path, type: typeOf(value, type) }];
-  }
-  const values = Array.isArray(value) ? value : [];
-  const exts = Array.isArray(ext) ? ext : [];
-  const length = Math.max(values.length, exts.length);
-  return Array.from({ length }, (_, i) => ({
-    value: values[i] ?? undefined,
-    ext: isObject(exts[i]) ? (exts[i] as Record<string, unknown>) : undefined,
-    path: `${path}[${i}]`,
-    type: typeOf(values[i], type),
-  }));
-}
-
-/** `Resource`-typed elements take the type of the resource they hold. */
-function typeOf(value: unknown, declared: string): string {
-  if (declared === 'Resource' && isObject(value) && typeof value.resourceType === 'string')
-    return value.resourceType;
-  return declared;
-}
-
-/** `valueDateTime` suffix `DateTime` → `dateTime`; complex types keep their capital. */
-function choiceType(suffix: string): string {
-  const lower = suffix[0].toLowerCase() + suffix.slice(1);
-  return isPrimitive(lower) ? lower : suffix;
-}
-
-/** ele-1 for complex elements: something besides `id`. */
-function isEmptyElement(obj: Record<string, unknown>): boolean {
-  return !Object.keys(obj).some((k) => k !== 'id');
+/** Not the root of its definition (`Patient.contained`, not `Patient`); looked up once per element. */
+function isNestedElement(el: ElementNode): boolean {
+  let nested = el.cache.nested as boolean | undefined;
+  if (nested === undefined) el.cache.nested = nested = el.def.path.includes('.');
+  return nested;
 }
 
 function errors(issues: { severity: string }[]): number {

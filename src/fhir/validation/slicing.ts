@@ -4,6 +4,7 @@ import { isObject, type InstanceNode, type ValidationContext } from './context';
 import { matchesFixed, matchesPattern } from './fixed-pattern';
 import { referenceString, resolveReference } from './references';
 import type { Terminology } from './terminology';
+import { intern } from './instance-items';
 
 /** What slicing needs from the profile walker. */
 export interface SliceHost {
@@ -40,9 +41,9 @@ function matches(
   host: SliceHost,
   ctx: ValidationContext,
 ): boolean {
-  const segments = splitPath(d.path);
-  const values = evalPath([{ value: item.value, type: item.type }], segments, ctx);
-  const def = findDefinition(slice, segments, host);
+  const path = compiledPath(d.path);
+  const values = evalPath([{ value: item.value, type: item.type }], path.steps, ctx);
+  const def = definitionFor(slice, path, host);
   switch (d.type) {
     case 'value':
     case 'pattern':
@@ -111,31 +112,84 @@ function extensionSlice(
   );
 }
 
+/** A discriminator path segment, classified once. */
+type Step =
+  | { kind: 'this' }
+  | { kind: 'resolve' }
+  | { kind: 'ofType'; type: string }
+  | { kind: 'extension'; url: string }
+  | { kind: 'property'; name: string };
+
+interface CompiledPath {
+  segments: string[];
+  steps: Step[];
+}
+
+/** Discriminator paths are few and come from profiles; parsed once each. */
+const paths = new Map<string, CompiledPath>();
+
+function compiledPath(path: string): CompiledPath {
+  let compiled = paths.get(path);
+  if (!compiled) {
+    const segments = splitPath(path);
+    compiled = { segments, steps: segments.map(classify) };
+    paths.set(path, compiled);
+  }
+  return compiled;
+}
+
+function classify(seg: string): Step {
+  if (seg === '$this') return { kind: 'this' };
+  if (seg === 'resolve()') return { kind: 'resolve' };
+  const ofType = /^ofType\((\w+)\)$/.exec(seg);
+  if (ofType) return { kind: 'ofType', type: ofType[1] };
+  const url = extensionUrl(seg);
+  return url ? { kind: 'extension', url } : { kind: 'property', name: intern(seg) };
+}
+
+/** findDefinition per slice and discriminator path; it depends on the profiles only, not the instance. */
+function definitionFor(slice: ElementNode, path: CompiledPath, host: SliceHost): Target {
+  let defs = slice.cache.discriminatorTargets as Map<CompiledPath, Target> | undefined;
+  if (!defs) slice.cache.discriminatorTargets = defs = new Map();
+  if (defs.has(path)) return defs.get(path);
+  const def = findDefinition(slice, path.segments, host);
+  defs.set(path, def);
+  return def;
+}
+
 /** Evaluates the simple FHIRPath subset that discriminators use. */
-function evalPath(input: Value[], segments: string[], ctx: ValidationContext): Value[] {
+function evalPath(input: Value[], steps: Step[], ctx: ValidationContext): Value[] {
   let cur = input;
-  for (const seg of segments) cur = cur.flatMap((v) => step(v, seg, ctx));
+  for (const s of steps) {
+    const next: Value[] = [];
+    for (const v of cur) step(v, s, ctx, next);
+    cur = next;
+  }
   return cur;
 }
 
-function step(v: Value, seg: string, ctx: ValidationContext): Value[] {
-  if (seg === '$this') return [v];
-  if (seg === 'resolve()') {
+/** Appends what one step yields for `v` to `out`. */
+function step(v: Value, s: Step, ctx: ValidationContext, out: Value[]): void {
+  if (s.kind === 'this') return void out.push(v);
+  if (s.kind === 'resolve') {
     const ref = referenceString(v.value);
     const target = ref ? resolveReference(ref, ctx) : undefined;
-    return target ? [{ value: target, type: target.resourceType }] : [];
+    if (target) out.push({ value: target, type: target.resourceType });
+    return;
   }
-  const ofType = /^ofType\((\w+)\)$/.exec(seg);
-  if (ofType) return v.type === ofType[1] ? [v] : [];
-  if (!isObject(v.value)) return [];
-  const url = extensionUrl(seg);
-  if (url) {
-    const exts = Array.isArray(v.value.extension) ? v.value.extension : [];
-    return exts.filter((e) => isObject(e) && e.url === url).map((e) => ({ value: e, type: 'Extension' }));
+  if (s.kind === 'ofType') {
+    if (v.type === s.type) out.push(v);
+    return;
   }
-  const child = v.value[seg];
-  const list = Array.isArray(child) ? child : child === undefined ? [] : [child];
-  return list.map((value) => ({ value, type: '' }));
+  if (!isObject(v.value)) return;
+  if (s.kind === 'extension') {
+    const exts = Array.isArray(v.value.extension) ? (v.value.extension as unknown[]) : [];
+    for (const e of exts) if (isObject(e) && e.url === s.url) out.push({ value: e, type: 'Extension' });
+    return;
+  }
+  const child = v.value[s.name];
+  if (Array.isArray(child)) for (const value of child as unknown[]) out.push({ value, type: '' });
+  else if (child !== undefined) out.push({ value: child, type: '' });
 }
 
 /** `extension('u')` or `extension(url='u')` → u. */

@@ -28,6 +28,7 @@ export class Terminology {
   private readonly valueSets = new Map<string, ValueSet>();
   private readonly codeSystems = new Map<string, CodeSystem>();
   private readonly expansions = new Map<string, Expansion>();
+  private readonly byBindingUrl = new Map<string, Expansion>();
   private readonly csCodes = new Map<string, Map<string, CodeSystemConcept>>();
 
   constructor(resources: Iterable<Resource>) {
@@ -45,7 +46,12 @@ export class Terminology {
 
   /** Is `code` (in `system`; any system when undefined, for `code`-typed elements) in the value set? */
   validate(valueSetUrl: string, system: string | undefined, code: string): Membership {
-    const expansion = this.expand(stripVersion(valueSetUrl));
+    // Keyed by the url as the binding spells it (with any |version), so the hot path skips stripVersion.
+    let expansion = this.byBindingUrl.get(valueSetUrl);
+    if (!expansion) {
+      expansion = this.expand(stripVersion(valueSetUrl));
+      if (this.byBindingUrl.size < 10_000) this.byBindingUrl.set(valueSetUrl, expansion);
+    }
     if (system === undefined) return this.inAnySystem(expansion, code);
     if (expansion.codes.get(system)?.has(code)) return { result: 'member' };
     const open = expansion.open.get(system) ?? expansion.undecidable;
