@@ -2,17 +2,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AuditEvent, Patient, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database';
-import { resourceStore } from '../store/resource-store';
 import type { AuditEntry, AuditSink, RequestContext } from '../fhir/request-context';
 import type { SearchIndex } from '../fhir/repository';
+import { indexResource } from '../fhir/search/indexer';
+import { appendToChain, LOCK_SQL, runNamed, type PreparedAudit } from './audit-append';
 import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit-event';
 import { BSN_SYSTEM } from './naming-systems';
 import { patientIdsOf } from './patient-compartment';
 
-// Any constant: serialises appends across instances so that the chain stays one line.
-const AUDIT_CHAIN_LOCK = 75132027;
 export const GENESIS_HASH = '0'.repeat(64);
 const REF = /^([A-Z][A-Za-z]{1,63})\/([-A-Za-z0-9.]{1,64})(?:\/_history\/(\d{1,9}))?$/;
+// Larger batches only lengthen the transaction; under load a flush rarely collects more.
+const MAX_BATCH = 200;
 
 /** JSON with object keys sorted, so that the hash does not depend on jsonb's key order. */
 export function canonicalJson(value: unknown): string {
@@ -30,102 +31,202 @@ export function chainHash(previousHash: string, event: AuditEvent): string {
   return createHash('sha256').update(previousHash).update('\n').update(canonicalJson(event)).digest('hex');
 }
 
+/** An entry waiting for the next group commit. */
+interface Waiting {
+  ctx: RequestContext;
+  entry: AuditEntry;
+  network?: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  /** Its batch failed: flushed on its own, so that only a faulty entry fails. */
+  alone?: boolean;
+}
+
 /**
  * The NEN 7513 audit trail (AuditSink). Every entry becomes an AuditEvent stored like any resource (so admins
- * can search it), plus a row in `audit_chain` linking it to the previous one by SHA-256. With a transaction the
- * entry commits with the write it describes; with the pool it runs in its own transaction and is durable when
- * `record` resolves, i.e. before the response is sent.
+ * can search it), plus a row in `audit_chain` linking it to the previous one by SHA-256.
+ *
+ * Events are built, and their index rows extracted, BEFORE the chain lock (the patient/BSN lookup and the
+ * database clock for `recorded` are one query); under the lock only the head is read, the links hashed and one
+ * INSERT sent (audit-append.ts).
+ *
+ * With a transaction the entry commits with the write it describes. With the pool (reads, searches, history,
+ * refusals) entries are group-committed: one transaction at a time appends every entry queued meanwhile, and
+ * `record` resolves only after that transaction has COMMITTED, so the entry is durable before the response.
  */
 export class AuditTrail implements AuditSink {
+  private queue: Waiting[] = [];
+  private flushing = false;
+
   constructor(
     private readonly db: Database,
     private readonly options: { serviceId: string; index?: Pick<SearchIndex, 'writeIndexes'> },
   ) {}
 
   async record(q: Queryable, ctx: RequestContext, entry: AuditEntry, network?: string): Promise<void> {
-    // An advisory xact lock on the pool would be released at once (autocommit): take a transaction of our own.
+    // An advisory xact lock on the pool would be released at once (autocommit): the flush has its own transaction.
     if (q === this.db.pool || q instanceof pg.Pool) {
-      await this.db.transaction((tx) => this.append(tx, ctx, entry, network));
+      await new Promise<void>((resolve, reject) => {
+        this.queue.push({ ctx, entry, network, resolve, reject });
+        if (!this.flushing) void this.drain();
+      });
     } else {
-      await this.append(q, ctx, entry, network);
+      // Inside the write transaction: its own uncommitted changes are visible to the lookup.
+      await appendToChain(q, await this.prepare(q, [{ ctx, entry, network }]), chainHash, GENESIS_HASH);
     }
   }
 
   async beginWrite(tx: Queryable): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+    await tx.query(LOCK_SQL);
   }
 
-  private async append(
-    tx: Queryable,
-    ctx: RequestContext,
-    entry: AuditEntry,
-    network?: string,
-  ): Promise<AuditEvent> {
-    const patients = await this.patientsOf(tx, entry.entities);
-    // Taken as late as possible: it is held until commit and every audited request waits for it.
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-    const last = await tx.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1',
-    );
-    const seq = (last.rows[0] ? Number(last.rows[0].seq) : 0) + 1;
-    const previousHash = last.rows[0]?.hash ?? GENESIS_HASH;
-    const recorded = await resourceStore.now(tx);
-    const event = buildAuditEvent({
-      id: randomUUID(),
-      recorded,
-      previousHash,
-      ctx,
-      entry,
-      patients,
-      network,
-      serviceId: this.options.serviceId,
-    });
-    const hash = chainHash(previousHash, event);
-    await resourceStore.write(tx, {
-      resourceType: 'AuditEvent',
-      id: event.id as string,
-      versionId: 1,
-      lastUpdated: recorded,
-      deleted: false,
-      method: 'POST',
-      resource: event,
-    });
-    await this.options.index?.writeIndexes(tx, event);
-    await tx.query(
-      'INSERT INTO audit_chain (seq, audit_id, prev_hash, hash, recorded) VALUES ($1, $2, $3, $4, $5)',
-      [seq, event.id, previousHash, hash, recorded],
-    );
-    return event;
+  /**
+   * Flushes until the queue is empty, one flush at a time (so an instance holds the chain lock at most once),
+   * on one connection kept while there is work.
+   */
+  private async drain(): Promise<void> {
+    this.flushing = true;
+    let client: pg.PoolClient | undefined;
+    try {
+      while (this.queue.length) {
+        client ??= await this.db.pool.connect();
+        const batch = this.queue.splice(0, this.queue[0].alone ? 1 : MAX_BATCH);
+        try {
+          await this.flush(client, batch);
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          // Whatever state the connection is in now, it is not reused.
+          client.release(err instanceof Error ? err : new Error(String(err)));
+          client = undefined;
+          if (batch.length === 1) batch[0].reject(err);
+          // One bad entry must not fail the others: put them back, to be flushed one by one.
+          else this.queue.unshift(...batch.map((w) => ({ ...w, alone: true })));
+        }
+      }
+    } catch (err) {
+      // No connection to be had: fail what is queued rather than leave requests waiting.
+      for (const w of this.queue.splice(0)) w.reject(err);
+    } finally {
+      client?.release();
+      this.flushing = false;
+    }
   }
 
-  /** The patients the touched resources are about, with their BSN, in two queries. */
-  private async patientsOf(q: Queryable, refs: readonly string[]): Promise<AuditedPatient[]> {
-    const keys = refs.map((r) => REF.exec(r)).filter((m): m is RegExpExecArray => m !== null);
-    if (keys.length === 0) return [];
-    // The version named (or the newest with content: a delete marker has none) tells whom it was about.
-    const res = await q.query<{ content: Resource }>(
-      `SELECT DISTINCT ON (k.t, k.i) rv.content FROM unnest($1::text[], $2::text[], $3::int[]) AS k(t, i, v)
-       JOIN resource_version rv ON rv.resource_type = k.t AND rv.id = k.i AND rv.content IS NOT NULL
-         AND rv.version_id <= coalesce(k.v, 2147483647)
-       ORDER BY k.t, k.i, rv.version_id DESC`,
-      [keys.map((k) => k[1]), keys.map((k) => k[2]), keys.map((k) => (k[3] ? Number(k[3]) : null))],
+  /** One transaction: the lookup, then BEGIN + lock + head in one round trip, one INSERT, COMMIT. */
+  private async flush(client: pg.PoolClient, batch: readonly Waiting[]): Promise<void> {
+    const prepared = await this.prepare(client, batch);
+    await appendToChain(client, prepared, chainHash, GENESIS_HASH, true);
+    await client.query('COMMIT');
+  }
+
+  /** The events, complete but for the links to their predecessors, and their index rows. */
+  private async prepare(
+    q: Queryable,
+    items: ReadonlyArray<Pick<Waiting, 'ctx' | 'entry' | 'network'>>,
+  ): Promise<PreparedAudit[]> {
+    const found = await this.lookup(
+      q,
+      items.flatMap((i) => i.entry.entities),
     );
-    const ids = new Set<string>(keys.filter((k) => k[1] === 'Patient').map((k) => k[2]));
-    for (const row of res.rows) for (const id of patientIdsOf(row.content)) ids.add(id);
-    if (ids.size === 0) return [];
-    const patients = await q.query<{ id: string; content: Patient }>(
-      `SELECT DISTINCT ON (id) id, content FROM resource_version
-       WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND content IS NOT NULL ORDER BY id, version_id DESC`,
-      [[...ids]],
+    return items.map(({ ctx, entry, network }) => {
+      const event = buildAuditEvent({
+        id: randomUUID(),
+        recorded: found.recorded,
+        // Replaced under the chain lock (audit-append.ts); not a search parameter, so the index rows hold.
+        previousHash: GENESIS_HASH,
+        ctx,
+        entry,
+        patients: found.patientsOf(entry.entities),
+        network,
+        serviceId: this.options.serviceId,
+      });
+      return { event, index: this.options.index ? indexResource(event) : undefined };
+    });
+  }
+
+  /**
+   * The database clock, and the patients the touched resources are about with their BSN, for a whole batch:
+   * one query, and a second only for patients whose current content the first did not return (a CarePlan's
+   * subject, say). The version named (or the newest with content: a delete marker has none) tells whom a
+   * resource is about.
+   */
+  private async lookup(
+    q: Queryable,
+    refs: readonly string[],
+  ): Promise<{ recorded: string; patientsOf(refs: readonly string[]): AuditedPatient[] }> {
+    const keys = new Map<string, Ref>();
+    for (const ref of refs) {
+      const key = parseRef(ref);
+      if (key) keys.set(refKey(key), key);
+    }
+    const list = [...keys.values()];
+    const res = await runNamed<{
+      now: Date;
+      t: string;
+      i: string;
+      v: number | null;
+      content: Resource | null;
+    }>(
+      q,
+      'audit-lookup',
+      `SELECT clock_timestamp() AS now, x.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT DISTINCT ON (k.t, k.i, k.v) k.t, k.i, k.v, rv.content
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS k(t, i, v)
+         JOIN resource_version rv ON rv.resource_type = k.t AND rv.id = k.i AND rv.content IS NOT NULL
+           AND rv.version_id <= coalesce(k.v, 2147483647)
+         ORDER BY k.t, k.i, k.v, rv.version_id DESC) AS x ON true`,
+      [list.map((k) => k.t), list.map((k) => k.i), list.map((k) => k.v)],
     );
-    const bsn = new Map(
-      patients.rows.map(
-        (r) => [r.id, r.content.identifier?.find((i) => i.system === BSN_SYSTEM)?.value] as const,
-      ),
-    );
-    return [...ids].sort().map((id) => ({ id, bsn: bsn.get(id) }));
+    const contents = new Map<string, Resource>();
+    // A Patient's newest content gives its BSN; a named older version does not.
+    const patients = new Map<string, Patient>();
+    for (const row of res.rows) {
+      if (!row.content) continue;
+      contents.set(refKey(row), row.content);
+      if (row.t === 'Patient' && row.v === null) patients.set(row.i, row.content as Patient);
+    }
+    const idsOf = (refList: readonly string[]) => {
+      const ids = new Set<string>();
+      for (const key of refList.map(parseRef)) {
+        if (!key) continue;
+        if (key.t === 'Patient') ids.add(key.i);
+        const content = contents.get(refKey(key));
+        for (const id of content ? patientIdsOf(content) : []) ids.add(id);
+      }
+      return [...ids].sort();
+    };
+    const missing = idsOf(refs).filter((id) => !patients.has(id));
+    if (missing.length) {
+      const more = await runNamed<{ id: string; content: Patient }>(
+        q,
+        'audit-patients',
+        `SELECT DISTINCT ON (id) id, content FROM resource_version
+         WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND content IS NOT NULL ORDER BY id, version_id DESC`,
+        [missing],
+      );
+      for (const row of more.rows) patients.set(row.id, row.content);
+    }
+    const bsn = (id: string) => patients.get(id)?.identifier?.find((i) => i.system === BSN_SYSTEM)?.value;
+    return {
+      recorded: res.rows[0].now.toISOString(),
+      patientsOf: (refList) => idsOf(refList).map((id) => ({ id, bsn: bsn(id) })),
+    };
   }
 }
+
+/** Type, id and version (null: the newest) of a `Type/id[/_history/n]` reference. */
+interface Ref {
+  t: string;
+  i: string;
+  v: number | null;
+}
+
+function parseRef(ref: string): Ref | undefined {
+  const m = REF.exec(ref);
+  return m ? { t: m[1], i: m[2], v: m[3] ? Number(m[3]) : null } : undefined;
+}
+
+const refKey = (r: Ref) => (r.v === null ? `${r.t}/${r.i}` : `${r.t}/${r.i}/_history/${r.v}`);
 
 export type ChainCheck =
   | { ok: true; checked: number }

@@ -12,7 +12,13 @@ export interface GrantedScope {
 export interface Caller {
   clientId: string;
   clientName: string;
-  organization: { kind: OrganizationKind; name: string; ura?: string; agb?: string; /** Organization/<id> in the store, when known */ reference?: string };
+  organization: {
+    kind: OrganizationKind;
+    name: string;
+    ura?: string;
+    agb?: string;
+    /** Organization/<id> in the store, when known */ reference?: string;
+  };
   scopes: GrantedScope[];
   /** The acting user, from the client assertion; absent → the system acts. */
   user?: { id?: string; system?: string; name?: string; role?: string };

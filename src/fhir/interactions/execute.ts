@@ -84,7 +84,7 @@ export class Executor {
       case 'history-system':
       case 'history-type':
       case 'history-instance':
-        return this.history(ctx, req);
+        return this.history(ctx, req, tx);
       case 'create': {
         this.scope(ctx, type, 'c');
         const body = requireResource(req.body, type);
@@ -173,7 +173,7 @@ export class Executor {
     return { status: 200, body: bundle };
   }
 
-  private async history(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
+  private async history(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
     if (req.resourceType) this.scope(ctx, req.resourceType, 'r');
     else this.scope(ctx, '*', 'r');
     await this.restriction(ctx);
@@ -201,7 +201,8 @@ export class Executor {
     });
     const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
-    await this.auditRead(ctx, req.kind, touched);
+    // Inside a transaction Bundle the audit must use its transaction: it holds the chain lock.
+    await this.auditRead(ctx, req.kind, touched, undefined, tx);
     return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page) };
   }
 

@@ -100,7 +100,7 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   if (nul)
     throw badRequest(
       `The search parameter "${nul[0]}" contains a NUL character (%00)`,
-      nul[0].replace(/\u0000/g, ''),
+      nul[0].split(String.fromCharCode(0)).join(''),
     );
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: Resource | undefined;
