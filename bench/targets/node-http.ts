@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Fixture } from '../load-data';
 import type { StartTarget } from './protocol';
+import { listenOnLoopback } from './listen';
 
 /** A Map lookup by URL: the most a Node HTTP server can do per request, sending the service's recorded bytes. */
 export interface Prepared {
@@ -35,15 +35,5 @@ export const start: StartTarget = async (input) => {
     }
     res.writeHead(hit.status, hit.headers).end(hit.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    baseUrl: `${url}/fhir`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server);
 };
