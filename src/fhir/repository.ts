@@ -250,17 +250,22 @@ export class FhirRepository {
     });
   }
 
-  private async conditionalMatch(
+  /** The single resource matching conditional criteria, or none; several matches are 412 (R4 http.html#cond-update). */
+  async conditionalMatch(
     q: Queryable,
     resourceType: string,
     criteria: string,
     what: string,
+    expression?: string,
   ): Promise<Resource | undefined> {
     const params = [...new URLSearchParams(criteria.replace(/^.*\?/, ''))];
-    if (params.length === 0) throw badRequest(`${what} needs search criteria, got "${criteria}"`);
+    if (params.length === 0) throw badRequest(`${what} needs search criteria, got "${criteria}"`, expression);
     const matches = await this.findMatches(q, resourceType, params);
     if (matches.length > 1) {
-      throw preconditionFailed(`${what} criteria "${criteria}" match more than one ${resourceType}`);
+      throw preconditionFailed(
+        `${what} criteria "${criteria}" match more than one ${resourceType}`,
+        expression,
+      );
     }
     return matches[0];
   }

@@ -3,7 +3,6 @@ import pg from 'pg';
 import type { AuditEvent, Patient, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database';
 import type { AuditEntry, AuditSink, RequestContext } from '../fhir/request-context';
-import type { SearchIndex } from '../fhir/repository';
 import { indexResource } from '../fhir/search/indexer';
 import { appendToChain, LOCK_SQL, runNamed, type PreparedAudit } from './audit-append';
 import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit-event';
@@ -60,7 +59,10 @@ export class AuditTrail implements AuditSink {
 
   constructor(
     private readonly db: Database,
-    private readonly options: { serviceId: string; index?: Pick<SearchIndex, 'writeIndexes'> },
+    private readonly options: {
+      serviceId: string;
+      /** Write search-index rows, so admins can search AuditEvent. */ indexed?: boolean;
+    },
   ) {}
 
   async record(q: Queryable, ctx: RequestContext, entry: AuditEntry, network?: string): Promise<void> {
@@ -140,7 +142,7 @@ export class AuditTrail implements AuditSink {
         network,
         serviceId: this.options.serviceId,
       });
-      return { event, index: this.options.index ? indexResource(event) : undefined };
+      return { event, index: this.options.indexed ? indexResource(event) : undefined };
     });
   }
 

@@ -8,7 +8,6 @@ import express, {
 import type { Logger } from 'pino';
 import type { HttpSecurity } from '../app';
 import type { Database } from '../store/database';
-import type { SearchIndex } from '../fhir/repository';
 import { AccessTokens } from './access-token';
 import { AccessPolicy } from './access-policy';
 import { AuditTrail } from './audit-trail';
@@ -39,8 +38,8 @@ export interface Security {
 }
 
 export interface SecurityOptions {
-  /** The search engine's index writer, so that admins can search AuditEvent. */
-  index?: Pick<SearchIndex, 'writeIndexes'>;
+  /** Index AuditEvents in the search tables, so that admins can search them. */
+  indexAudit?: boolean;
   /** Identifies this service in AuditEvent.source.observer. */
   serviceId?: string;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -56,7 +55,7 @@ export async function buildSecurity(
   config: SecurityConfig,
   options: SecurityOptions = {},
 ): Promise<Security> {
-  const { index, serviceId, logger } = options;
+  const { indexAudit, serviceId, logger } = options;
   if (isProduction(config) && !config.publicUrl) {
     // Deriving token issuer and audience from the Host header lets an assertion for another server be replayed here.
     throw new Error('PUBLIC_URL (or BASE_URL) must be set in production: token iss and aud derive from it');
@@ -72,7 +71,7 @@ export async function buildSecurity(
 
   const registry = new ClientRegistry(db.pool, config);
   const tokens = new AccessTokens(keys, config.tokenTtlSeconds, config.fhirPath);
-  const audit = new AuditTrail(db, { serviceId: serviceId ?? 'meso-fhir', index });
+  const audit = new AuditTrail(db, { serviceId: serviceId ?? 'meso-fhir', indexed: indexAudit });
   // Before authentication: bounds failed logins and audit volume per address.
   const ipRateLimit = rateLimiter(config.rateLimitIpPerMinute);
   const publicRouter = express.Router();

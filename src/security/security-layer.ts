@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../store/database';
-import { writeIndexes } from '../fhir/search/indexer';
 import { buildSecurity, type Security, type SecurityOptions } from './build-security';
 import { loadSecurityConfig, type SecurityConfig } from './security-config';
 
@@ -16,7 +15,7 @@ export async function createSecurity(
   logger?: Pick<Logger, 'info' | 'warn'>,
   overrides: Partial<SecurityConfig> & Omit<SecurityOptions, 'logger'> = {},
 ): Promise<Security> {
-  const { index, serviceId, ...configOverrides } = overrides;
+  const { indexAudit, serviceId, ...configOverrides } = overrides;
   const fromEnv = loadSecurityConfig();
   const config: SecurityConfig = {
     ...fromEnv,
@@ -24,7 +23,7 @@ export async function createSecurity(
     nodeEnv: appConfig.nodeEnv,
     ...configOverrides,
   };
-  return buildSecurity(db, config, { index: index ?? { writeIndexes }, serviceId, logger });
+  return buildSecurity(db, config, { indexAudit: indexAudit ?? true, serviceId, logger });
 }
 
 export type { Security } from './build-security';

@@ -19,7 +19,7 @@ describe('audit trail group commit', () => {
   let audit: AuditTrail;
   beforeAll(async () => {
     db = await freshDatabase();
-    audit = new AuditTrail(db, { serviceId: 't', index: { writeIndexes } });
+    audit = new AuditTrail(db, { serviceId: 't', indexed: true });
     await put(db.pool, {
       resourceType: 'Patient',
       id: 'p1',
@@ -87,7 +87,7 @@ describe('audit trail group commit', () => {
 describe('bulk index rows equal writeIndexes rows', () => {
   it('same rows', async () => {
     const db = await freshDatabase();
-    const audit = new AuditTrail(db, { serviceId: 't', index: { writeIndexes } });
+    const audit = new AuditTrail(db, { serviceId: 't', indexed: true });
     await put(db.pool, {
       resourceType: 'Patient',
       id: 'p1',

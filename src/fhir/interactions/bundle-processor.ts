@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { RequestContext } from '../request-context';
 import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../errors';
@@ -202,20 +202,14 @@ async function resolveConditionalReferences(
   }
 }
 
-async function singleMatch(
-  tx: Queryable,
-  executor: Executor,
-  type: string,
-  criteria: string,
-  index: number,
-): Promise<Resource | undefined> {
-  const matches = await executor.repository.findMatches(tx, type, [...new URLSearchParams(criteria)]);
-  if (matches.length > 1)
-    throw preconditionFailed(
-      `Criteria "${type}?${criteria}" in entry ${index} match more than one resource`,
-      `Bundle.entry[${index}].request`,
-    );
-  return matches[0];
+function singleMatch(tx: Queryable, executor: Executor, type: string, criteria: string, index: number) {
+  return executor.repository.conditionalMatch(
+    tx,
+    type,
+    criteria,
+    `Entry ${index}:`,
+    `Bundle.entry[${index}].request`,
+  );
 }
 
 function prefixIssues(issues: OperationOutcomeIssue[], index: number): OperationOutcomeIssue[] {

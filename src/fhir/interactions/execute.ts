@@ -174,8 +174,7 @@ export class Executor {
   }
 
   private async history(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
-    if (req.resourceType) this.scope(ctx, req.resourceType, 'r');
-    else this.scope(ctx, '*', 'r');
+    this.scope(ctx, req.resourceType ?? '*', 'r');
     await this.restriction(ctx);
     const known = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty']);
     const unknown = req.query.find(([k]) => !known.has(k));

@@ -68,8 +68,9 @@ export function parseBody(text: string, format: Format, maxDepth: number): Resou
   } catch (err) {
     throw new FhirError(400, [issue('structure', `The body is not valid JSON: ${(err as Error).message}`)]);
   }
-  rejectNul(value);
-  if (depthExceeds(value, maxDepth)) {
+  const problem = bodyProblem(value, maxDepth);
+  if (problem === 'nul') throw nulError();
+  if (problem === 'depth') {
     throw new FhirError(400, [
       issue('too-costly', `The JSON body nests deeper than the allowed ${maxDepth} levels`),
     ]);
@@ -85,40 +86,38 @@ export function parseBody(text: string, format: Format, maxDepth: number): Resou
 }
 
 // PostgreSQL text and jsonb cannot hold U+0000, and no FHIR string needs it.
+const nulError = () =>
+  new FhirError(400, [
+    issue('invalid', 'The body contains a NUL character (U+0000), which FHIR strings cannot hold'),
+  ]);
+
 function rejectNul<T>(value: T): T {
-  if (hasNulCharacter(value)) {
-    throw new FhirError(400, [
-      issue('invalid', 'The body contains a NUL character (U+0000), which FHIR strings cannot hold'),
-    ]);
-  }
+  if (hasNulCharacter(value)) throw nulError();
   return value;
 }
 
 /** True when any key or string value contains U+0000. */
 export function hasNulCharacter(root: unknown): boolean {
-  const stack: unknown[] = [root];
-  while (stack.length) {
-    const value = stack.pop();
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return true;
-    } else if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value as object)) {
-        if (key.includes('\u0000')) return true;
-        stack.push(child);
-      }
-    }
-  }
-  return false;
+  return bodyProblem(root, Infinity) === 'nul';
 }
 
-// Iterative, so a hostile body cannot overflow the stack while we measure it.
-function depthExceeds(root: unknown, max: number): boolean {
+/**
+ * One iterative walk (so a hostile body cannot overflow the stack) that finds a NUL character in a key or string,
+ * or nesting deeper than `maxDepth`.
+ */
+function bodyProblem(root: unknown, maxDepth: number): 'nul' | 'depth' | undefined {
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length) {
     const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(value as object)) stack.push([child, depth + 1]);
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'nul';
+    } else if (value !== null && typeof value === 'object') {
+      if (depth > maxDepth) return 'depth';
+      for (const [key, child] of Object.entries(value as object)) {
+        if (key.includes('\u0000')) return 'nul';
+        stack.push([child, depth + 1]);
+      }
+    }
   }
-  return false;
+  return undefined;
 }
