@@ -24,18 +24,10 @@ export interface ValidationReport {
 
 export const VALIDATION_TARGET_PER_SECOND = 3000;
 
-/** The official nl-core-Patient-01 example, or a demo patient when the shared package is not next to the project. */
+/** The official nl-core-Patient-01 example, vendored in profiles/; a demo patient as fallback. */
 export function examplePatient(): { name: string; resource: Resource } {
   const candidates = [
-    path.resolve(
-      projectPath(),
-      '..',
-      'shared',
-      'nictiz-r4-zib2020',
-      'json',
-      'examples',
-      'nl-core-Patient-01.json',
-    ),
+    projectPath('profiles', 'nl-core-examples', 'json', 'nl-core-Patient-01.json'),
     projectPath('examples', 'fixtures', 'Patient-meso-demo-client-1-patient.json'),
   ];
   const file = candidates.find((f) => fs.existsSync(f));

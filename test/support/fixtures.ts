@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
+import { projectPath } from '../../src/project-root';
 
-export const NL_CORE_EXAMPLES = path.resolve(__dirname, '../../../shared/nictiz-r4-zib2020/json/examples');
+/** The official Nictiz nl-core examples (CC0), vendored in profiles/nl-core-examples as JSON and as XML. */
+export const NL_CORE_EXAMPLES = projectPath('profiles', 'nl-core-examples', 'json');
+export const NL_CORE_EXAMPLES_XML = projectPath('profiles', 'nl-core-examples', 'xml');
 
 /** An official nl-core example, as published (with its id). */
 export function nlCoreExample<T extends Resource = Resource>(name: string): T {

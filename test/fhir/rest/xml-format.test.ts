@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest } from '../../../src/fhir/errors';
 import { resourceToXml, xmlToResource } from '../../../src/fhir/rest/xml-format';
+import { NL_CORE_EXAMPLES, NL_CORE_EXAMPLES_XML } from '../../support/fixtures';
 
-/** The official Nictiz nl-core examples, XML and the same converted to JSON (read-only, next to the project). */
-const NICTIZ = path.resolve(__dirname, '../../../../shared/nictiz-r4-zib2020');
-const XML_DIR = path.join(NICTIZ, 'examples');
-const JSON_DIR = path.join(NICTIZ, 'json/examples');
+/** The official Nictiz nl-core examples, XML and the same converted to JSON (vendored in profiles/). */
+const XML_DIR = NL_CORE_EXAMPLES_XML;
+const JSON_DIR = NL_CORE_EXAMPLES;
 const EXAMPLES = fs
   .readdirSync(XML_DIR)
   .filter((file) => file.endsWith('.xml'))

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
-import { projectRoot } from '../../../src/project-root';
+import { NL_CORE_EXAMPLES } from '../../support/fixtures';
 import { ResourceValidator } from '../../../src/fhir/validation/validator';
 
-/** The Nictiz nl-core examples, read straight from ../shared next to the repo (read-only reference material). */
-export const EXAMPLES_DIR = path.resolve(projectRoot(), '../shared/nictiz-r4-zib2020/json/examples');
+/** The Nictiz nl-core examples, vendored in profiles/nl-core-examples (CC0). */
+export const EXAMPLES_DIR = NL_CORE_EXAMPLES;
 
 export function loadExamples(): Map<string, Resource> {
   const out = new Map<string, Resource>();
