@@ -35,9 +35,9 @@ export function createConformanceCheck(
 ): ConformanceCheck {
   // A stored resource must conform to every profile it claims; a claim nobody can check is refused.
   const unknownProfiles = (resource: Resource): OperationOutcomeIssue[] =>
-    (resource.meta?.profile ?? [])
+    (Array.isArray(resource.meta?.profile) ? resource.meta.profile : [])
       .map((url, i) => ({ url, i }))
-      .filter(({ url }) => !validator.knowsProfile(url))
+      .filter(({ url }) => typeof url === 'string' && !validator.knowsProfile(url))
       .map(({ url, i }) =>
         issue(
           'not-supported',
@@ -47,7 +47,12 @@ export function createConformanceCheck(
       );
   return {
     applyDefaultProfile(resource: Resource): Resource {
-      if (resource.meta?.profile?.length) return resource;
+      // A meta or meta.profile of the wrong JSON kind is left as sent, for validation to refuse.
+      const meta = resource.meta as unknown;
+      if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta)))
+        return resource;
+      const declared = resource.meta?.profile as unknown;
+      if (declared !== undefined && !(Array.isArray(declared) && declared.length === 0)) return resource;
       const profile = defaultProfiles[resource.resourceType];
       return profile ? { ...resource, meta: { ...resource.meta, profile: [profile] } } : resource;
     },

@@ -11,6 +11,7 @@ import {
 } from '../../domain/referral';
 import { uraProblem } from '../../domain/ura';
 import { uziPersonProblem } from '../../domain/uzi';
+import { declaredProfiles } from './declared-profiles';
 
 /** Format rules per identifier system. Profiles only pattern the system, so they accept any value. */
 const IDENTIFIER_RULES: Readonly<Record<string, (value: string) => string | undefined>> = {
@@ -66,20 +67,24 @@ function checkReferralTask(task: Task, path: string, issues: OperationOutcomeIss
   const problem = rejectionProblem({
     status: task.status,
     rejectionReasonCodes: codesFrom(reason?.coding, REJECTION_REASON_SYSTEM),
-    reasonText: reason?.text,
+    reasonText: typeof reason?.text === 'string' ? reason.text : undefined,
   });
   if (problem) issues.push(issue('business-rule', problem, `${path}.statusReason`));
 }
 
 function isReferralTask(task: Task): boolean {
   return (
-    (task.meta?.profile ?? []).includes(REFERRAL_TASK_PROFILE) ||
+    declaredProfiles(task).includes(REFERRAL_TASK_PROFILE) ||
     codesFrom(task.code?.coding, REFERRAL_KIND_SYSTEM).length > 0
   );
 }
 
+/** Runs beside the profile validator, so on malformed input too: anything not a Coding is skipped. */
 function codesFrom(codings: Coding[] | undefined, system: string): string[] {
-  return (codings ?? []).filter((c) => c.system === system && c.code).map((c) => c.code as string);
+  if (!Array.isArray(codings)) return [];
+  return codings
+    .filter((c) => isObject(c) && c.system === system && typeof c.code === 'string' && c.code)
+    .map((c) => c.code as string);
 }
 
 function isObject(node: unknown): node is Record<string, unknown> {

@@ -91,8 +91,9 @@ export class Invariants {
     el: ElementNode,
     ctx: ValidationContext,
   ): void {
-    // As the HL7 validator: only a single `true` passes; empty or false fail.
-    if (result.length === 1 && result[0].value === true) return;
+    // As the HL7 validator: an invariant fails only on `false`. An empty result means the expression does not
+    // apply (ref-1 on a display-only Reference: no reference to check), so it is satisfied.
+    if (result.length === 0 || (result.length === 1 && result[0].value === true)) return;
     report(ctx, el, 'invariant', `Constraint ${c.key} failed: ${c.human}`, node.path, c.severity);
   }
 

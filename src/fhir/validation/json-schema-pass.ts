@@ -20,7 +20,7 @@ export class JsonSchemaPass {
     };
     // draft-06 `id` and the top-level discriminated oneOf are not needed; nested resources are checked per type.
     const definitions = {
-      ...raw.definitions,
+      ...withJsonKinds(raw.definitions),
       ResourceList: { type: 'object' },
       Resource: { type: 'object' },
     };
@@ -45,6 +45,50 @@ export class JsonSchemaPass {
     }
     return v;
   }
+}
+
+type Definition = { type?: unknown; properties?: Record<string, Record<string, unknown>> };
+
+const ELEMENT_OR_NULL = 'ElementOrNull';
+
+/**
+ * The R4 JSON Schema gives complex types (Identifier, HumanName, Element …) only `properties`, which ajv applies
+ * to objects alone: `"identifier": ["x", 5, [1]]` passed, and so did `"identifier": []`. Patched once at load,
+ * so the JSON kind of every element is checked in the schema's own walk: a definition with properties is an
+ * object, xhtml a string, a list is never empty (R4 json.html), and the `_x` lists of primitive extensions
+ * hold objects or null (null pairs with a list value that has no extension).
+ */
+export function withJsonKinds(definitions: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(definitions)) {
+    const def = raw as Definition;
+    if (name === 'xhtml') out[name] = { ...def, type: 'string' };
+    else if (def.properties && def.type === undefined)
+      out[name] = { ...def, type: 'object', properties: withListRules(def.properties) };
+    else out[name] = def;
+  }
+  out[ELEMENT_OR_NULL] = { ...(out.Element as Definition), nullable: true };
+  return out;
+}
+
+function withListRules(
+  properties: Record<string, Record<string, unknown>>,
+): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [key, prop] of Object.entries(properties)) {
+    if (prop.type !== 'array') {
+      out[key] = prop;
+      continue;
+    }
+    const items = prop.items as { $ref?: string } | undefined;
+    const nullable = key.startsWith('_') && items?.$ref === '#/definitions/Element';
+    out[key] = {
+      ...prop,
+      minItems: 1,
+      ...(nullable ? { items: { $ref: `#/definitions/${ELEMENT_OR_NULL}` } } : {}),
+    };
+  }
+  return out;
 }
 
 /** `oneOf`/`anyOf` wrappers repeat what their branches already said. */

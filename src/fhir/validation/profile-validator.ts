@@ -9,6 +9,8 @@ import { Invariants } from './invariants';
 import { referenceString, resolveReference, typeFromReference } from './references';
 import { matchingSlice, type SliceHost } from './slicing';
 import { checkValueLimits } from './value-limits';
+import { checkPrimitiveValue } from './primitive-values';
+import { declaredProfiles } from './declared-profiles';
 import { childPlan, collect, slotsToVisit } from './instance-items';
 
 const BASE = 'http://hl7.org/fhir/StructureDefinition/';
@@ -265,6 +267,7 @@ export class ProfileValidator implements SliceHost {
     }
     checkBinding(node, el, this.store.terminology, ctx);
     checkValueLimits(node, el, ctx);
+    checkPrimitiveValue(node, el, ctx);
     this.invariants.check(node, el, ctx);
     if (node.type === 'Reference') this.checkReference(node, el, ctx);
   }
@@ -272,7 +275,9 @@ export class ProfileValidator implements SliceHost {
   /** Contained resources and Bundle entries: schema + base definition + their own meta.profile. */
   private validateNested(resource: Resource, path: string, ctx: ValidationContext): void {
     this.nestedSchemaCheck(resource, path, ctx);
-    const profiles = resource.meta?.profile?.map((p) => this.store.profile(p)).filter((p) => !!p) ?? [];
+    const profiles = declaredProfiles(resource)
+      .map((p) => this.store.profile(p))
+      .filter((p) => !!p);
     const targets = profiles.length ? profiles : [this.store.base(resource.resourceType)];
     // `#id` inside a Bundle entry refers to that entry's contained; inside contained, to the container's.
     const outerRoot = ctx.rootResource;

@@ -6,18 +6,24 @@ import { isObject, type ValidationContext } from './context';
  * fullUrl, `Type/id` or a fullUrl ending in `/Type/id`), then the caller's resolveReference.
  */
 export function resolveReference(ref: string, ctx: ValidationContext): Resource | undefined {
+  // The instance may be malformed here (the schema pass reports it): only well-shaped entries are looked at.
   if (ref.startsWith('#')) {
-    const contained = (ctx.rootResource as { contained?: Resource[] }).contained ?? [];
-    return contained.find((r) => r.id === ref.slice(1));
+    const contained = listOf((ctx.rootResource as { contained?: unknown }).contained);
+    return contained.find((r) => isObject(r) && r.id === ref.slice(1)) as Resource | undefined;
   }
-  for (const entry of ctx.bundle?.entry ?? []) {
+  for (const entry of listOf(ctx.bundle?.entry)) {
+    if (!isObject(entry)) continue;
     const r = entry.resource;
-    if (!r) continue;
-    if (entry.fullUrl === ref || (r.id && `${r.resourceType}/${r.id}` === ref)) return r;
-    if (entry.fullUrl && r.id && ref.includes('/') && entry.fullUrl.endsWith(`/${ref}`)) return r;
+    if (!isObject(r)) continue;
+    const fullUrl = typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined;
+    const id = typeof r.id === 'string' ? r.id : undefined;
+    if (fullUrl === ref || (id && `${String(r.resourceType)}/${id}` === ref)) return r as unknown as Resource;
+    if (fullUrl && id && ref.includes('/') && fullUrl.endsWith(`/${ref}`)) return r as unknown as Resource;
   }
   return ctx.resolveReference?.(ref);
 }
+
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The resource type a reference string names (`Patient/1`, `https://x/fhir/Patient/1`), if any. */
 export function typeFromReference(ref: string): string | undefined {

@@ -3,6 +3,7 @@ import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } fro
 import { issue } from '../errors';
 import { ConformanceStore } from './conformance-store';
 import type { ValidationContext } from './context';
+import { declaredProfiles } from './declared-profiles';
 import { JsonSchemaPass } from './json-schema-pass';
 import { ProfileValidator } from './profile-validator';
 import { readR4Bundle } from './sources';
@@ -85,7 +86,8 @@ export class ResourceValidator {
     opts: ValidationOptions,
     issues: OperationOutcomeIssue[],
   ): string[] {
-    const declared = opts.profile ? [opts.profile] : (resource.meta?.profile ?? []);
+    // A malformed meta.profile (not a list, not strings) is the schema's finding; only strings are looked up.
+    const declared = opts.profile ? [opts.profile] : declaredProfiles(resource);
     const known = declared.filter((url) => this.store.profile(url));
     for (const url of declared.filter((u) => !known.includes(u))) {
       const severity = opts.profile ? 'error' : 'warning';
