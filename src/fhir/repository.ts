@@ -299,10 +299,11 @@ export class FhirRepository {
       deleted: false,
       method,
     };
-    const described = this.deps.narrative ? this.deps.narrative(resource) : resource;
-    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(described) : described;
-    const stored = this.withMeta(profiled, version);
-    this.checkConformance(stored, options.bundle);
+    // Validate first: the steps after it (narrative, indexes, XML) may then rely on well-formed JSON.
+    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(resource) : resource;
+    const checked = this.withMeta(profiled, version);
+    this.checkConformance(checked, options.bundle);
+    const stored = this.deps.narrative ? this.deps.narrative(checked) : checked;
     version.resource = stored;
     await resourceStore.write(q, version);
     await this.deps.index.writeIndexes(q, stored);
@@ -311,6 +312,10 @@ export class FhirRepository {
   }
 
   private withMeta(resource: Resource, version: StoredVersion): Resource {
+    // A meta that is not an object is left for validation to refuse, not spread into one.
+    const sent = resource.meta as unknown;
+    if (sent !== undefined && (typeof sent !== 'object' || sent === null || Array.isArray(sent)))
+      return resource;
     const meta = { ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated };
     return { ...resource, meta };
   }

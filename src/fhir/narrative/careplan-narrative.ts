@@ -3,17 +3,18 @@ import { extensionText, notesText, referenceText, referencesText } from './datat
 import { ACTIVITY_STATUS, REQUEST_STATUS } from './labels';
 import { codeLabel, conceptText, conceptsText, formatDate, formatPeriod, list, narrative } from './xhtml';
 import { canonical } from '../../domain/canonical';
+import { obj, objs, str } from './shape';
 
 const NEXT_EVALUATION = canonical('StructureDefinition', 'meso-ext-next-evaluation-date');
 const EPISODE_OF_CARE = 'http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare';
 
 /** One activity on one line: what, how, how often, by whom, and its status. */
 function activityText(activity: CarePlanActivity): string | undefined {
-  const detail = activity.detail;
+  const detail = obj(activity.detail);
   if (!detail) return referenceText(activity.reference);
   const parts = [
-    [conceptText(detail.code), detail.description].filter(Boolean).join(': '),
-    detail.scheduledString,
+    [conceptText(detail.code), str(detail.description)].filter(Boolean).join(': '),
+    str(detail.scheduledString),
     referencesText(detail.performer).filter(Boolean).join(', '),
     codeLabel(ACTIVITY_STATUS, detail.status),
   ];
@@ -36,7 +37,7 @@ export function carePlanNarrative(plan: CarePlan): Narrative {
     ['Beschrijving', plan.description],
     ['Problemen', list(referencesText(plan.addresses))],
     ['Doelen', list(referencesText(plan.goal))],
-    ['Activiteiten', list((plan.activity ?? []).map(activityText))],
+    ['Activiteiten', list(objs(plan.activity).map(activityText))],
     ['Opmerkingen', list(notesText(plan.note))],
   ]);
 }

@@ -2,12 +2,13 @@ import type { CareTeam, CareTeamParticipant, Narrative, Reference } from '@medpl
 import { referenceText, referencesText } from './datatypes';
 import { CARE_TEAM_STATUS } from './labels';
 import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml';
+import { objs, str } from './shape';
 
 // The client and family carers usually take part without a coded role; name what they are anyway.
 const DEFAULT_ROLE: Readonly<Record<string, string>> = { Patient: 'cliënt', RelatedPerson: 'naaste' };
 
 function memberType(member: Reference | undefined): string | undefined {
-  return member?.type ?? member?.reference?.split('/')[0];
+  return str(member?.type) ?? str(member?.reference)?.split('/')[0];
 }
 
 function participantText(participant: CareTeamParticipant): string | undefined {
@@ -23,7 +24,7 @@ export function careTeamNarrative(team: CareTeam): Narrative {
     ['Status', codeLabel(CARE_TEAM_STATUS, team.status)],
     ['Cliënt', referenceText(team.subject)],
     ['Periode', formatPeriod(team.period)],
-    ['Deelnemers', list((team.participant ?? []).map(participantText))],
+    ['Deelnemers', list(objs(team.participant).map(participantText))],
     ['Organisatie', list(referencesText(team.managingOrganization))],
   ]);
 }

@@ -2,6 +2,7 @@ import type { Consent, ConsentProvisionActor, Narrative } from '@medplum/fhirtyp
 import { extensionText, referenceText } from './datatypes';
 import { CONSENT_STATUS, PROVISION_TYPE } from './labels';
 import { codeLabel, conceptText, conceptsText, formatDate, formatPeriod, list, narrative } from './xhtml';
+import { obj, objs, str } from './shape';
 
 const NICTIZ = 'http://nictiz.nl/fhir/StructureDefinition';
 const COMMENT = `${NICTIZ}/ext-Comment`;
@@ -19,7 +20,9 @@ const HEADINGS: Readonly<Record<string, string>> = {
 };
 
 function heading(consent: Consent): string {
-  const scope = consent.scope.coding?.find((c) => c.code && HEADINGS[c.code])?.code;
+  const scope = objs(obj(consent.scope)?.coding).find(
+    (c) => typeof c.code === 'string' && Object.hasOwn(HEADINGS, c.code),
+  )?.code;
   return scope ? (HEADINGS[scope] ?? 'Toestemming') : 'Toestemming';
 }
 
@@ -30,7 +33,7 @@ function actorText(actor: ConsentProvisionActor): string | undefined {
 }
 
 export function consentNarrative(consent: Consent): Narrative {
-  const provision = consent.provision;
+  const provision = obj(consent.provision);
   return narrative(heading(consent), [
     ['Betreft', conceptsText(provision?.code)],
     ['Besluit', codeLabel(PROVISION_TYPE, provision?.type)],
@@ -41,10 +44,10 @@ export function consentNarrative(consent: Consent): Narrative {
     ['Datum', formatDate(consent.dateTime)],
     ['Geldig', formatPeriod(provision?.period)],
     ['Reden van beëindiging', extensionText(provision?.extension, REASON_FOR_ENDING)],
-    ['Betrokkenen', list((provision?.actor ?? []).map(actorText))],
+    ['Betrokkenen', list(objs(provision?.actor).map(actorText))],
     ['Aandoening', extensionText(consent.extension, DISORDER)],
     ['Wilsverklaring', extensionText(consent.extension, ADVANCE_DIRECTIVE)],
-    ['Bron', referenceText(consent.sourceReference) ?? consent.sourceAttachment?.title],
+    ['Bron', referenceText(consent.sourceReference) ?? str(obj(consent.sourceAttachment)?.title)],
     ['Toelichting', extensionText(consent.extension, COMMENT)],
   ]);
 }

@@ -2,6 +2,7 @@ import type { EpisodeOfCare, Narrative } from '@medplum/fhirtypes';
 import { extensionText, referenceText, referencesText } from './datatypes';
 import { EPISODE_STATUS } from './labels';
 import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml';
+import { objs } from './shape';
 
 const EPISODE_NAME = 'http://nictiz.nl/fhir/StructureDefinition/ext-EpisodeOfCare.EpisodeOfCareName';
 
@@ -15,7 +16,7 @@ export function episodeOfCareNarrative(episode: EpisodeOfCare): Narrative {
     ['Periode', formatPeriod(episode.period)],
     ['Regiebehandelaar', referenceText(episode.careManager)],
     ['Organisatie', referenceText(episode.managingOrganization)],
-    ['Problemen', list((episode.diagnosis ?? []).map((d) => referenceText(d.condition)))],
+    ['Problemen', list(objs(episode.diagnosis).map((d) => referenceText(d.condition)))],
     ['Zorgteam', list(referencesText(episode.team))],
     ['Verwijzing', list(referencesText(episode.referralRequest))],
   ]);

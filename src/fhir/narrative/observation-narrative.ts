@@ -2,6 +2,7 @@ import type { Narrative, Observation, ObservationComponent } from '@medplum/fhir
 import { booleanText, notesText, quantityText, referenceText } from './datatypes';
 import { OBSERVATION_STATUS } from './labels';
 import { codeLabel, conceptText, conceptsText, formatDate, formatPeriod, list, narrative } from './xhtml';
+import { objs, str } from './shape';
 
 /** The value[x] types nl-core observations use; Observation and its components share them. */
 type Valued = Pick<
@@ -19,9 +20,9 @@ function valueText(valued: Valued): string | undefined {
   return (
     quantityText(valued.valueQuantity) ??
     conceptText(valued.valueCodeableConcept) ??
-    valued.valueString ??
+    str(valued.valueString) ??
     booleanText(valued.valueBoolean) ??
-    valued.valueInteger?.toString() ??
+    (typeof valued.valueInteger === 'number' ? String(valued.valueInteger) : undefined) ??
     formatDate(valued.valueDateTime) ??
     formatPeriod(valued.valuePeriod)
   );
@@ -41,7 +42,7 @@ export function observationNarrative(observation: Observation): Narrative {
     ['Status', codeLabel(OBSERVATION_STATUS, observation.status)],
     ['Cliënt', referenceText(observation.subject)],
     ['Datum', formatDate(observation.effectiveDateTime) ?? formatPeriod(observation.effectivePeriod)],
-    ['Onderdelen', list((observation.component ?? []).map(componentText))],
+    ['Onderdelen', list(objs(observation.component).map(componentText))],
     ['Toelichting', list(notesText(observation.note))],
   ]);
 }

@@ -2,13 +2,11 @@ import type { Narrative, ServiceRequest } from '@medplum/fhirtypes';
 import { notesText, referenceText, referencesText } from './datatypes';
 import { REQUEST_STATUS } from './labels';
 import { codeLabel, conceptText, conceptsText, formatDate, list, narrative } from './xhtml';
+import { objs } from './shape';
 
 /** A referral (aanmelding, escalation or ELV request), or any other requested intervention. */
 export function serviceRequestNarrative(request: ServiceRequest): Narrative {
-  const reasons = [
-    ...(request.reasonCode ?? []).map(conceptText),
-    ...referencesText(request.reasonReference),
-  ];
+  const reasons = [...objs(request.reasonCode).map(conceptText), ...referencesText(request.reasonReference)];
   return narrative('Verwijzing', [
     ['Soort', conceptText(request.code)],
     ['Categorie', conceptsText(request.category)],

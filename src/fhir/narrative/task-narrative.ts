@@ -2,14 +2,17 @@ import type { CodeableConcept, Narrative, Task } from '@medplum/fhirtypes';
 import { notesText, referenceText } from './datatypes';
 import { TASK_STATUS } from './labels';
 import { codeLabel, conceptText, formatDate, list, narrative } from './xhtml';
+import { obj, objs, str } from './shape';
 
 /**
  * Both the coded reason and its free-text explanation: a rejection always carries a coded reason, and the
  * receiver's explanation is what the sender needs next, so neither may hide the other.
  */
 function reasonText(reason: CodeableConcept | undefined): string | undefined {
-  const coded = reason?.coding?.find((c) => c.display)?.display ?? reason?.coding?.find((c) => c.code)?.code;
-  const text = reason?.text;
+  const codings = objs(obj(reason)?.coding);
+  const coded =
+    str(codings.find((c) => str(c.display))?.display) ?? str(codings.find((c) => str(c.code))?.code);
+  const text = str(obj(reason)?.text);
   if (coded && text && coded !== text) return `${coded}: ${text}`;
   return coded ?? text;
 }

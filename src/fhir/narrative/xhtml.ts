@@ -1,4 +1,5 @@
 import type { CodeableConcept, Narrative, Period } from '@medplum/fhirtypes';
+import { obj, objs, str } from './shape';
 
 /**
  * Markup built by this module. Generators pass resource text as plain strings, which are always escaped,
@@ -44,8 +45,9 @@ export function el(tag: Tag, ...children: readonly Content[]): Html {
   return { markup: `<${tag}>${children.map(render).join('')}</${tag}>` };
 }
 
+// Generators pass resource values straight through; anything but text or markup counts as absent.
 const isPresent = (value: Content | undefined): value is Content =>
-  value !== undefined && (typeof value !== 'string' || value.trim() !== '');
+  typeof value === 'string' ? value.trim() !== '' : typeof obj(value)?.markup === 'string';
 
 /** A bullet list of the non-empty items; a single item stays plain text to keep the narrative compact. */
 export function list(items: readonly (string | undefined)[]): Content | undefined {
@@ -100,7 +102,7 @@ const DATE_TIME = new Intl.DateTimeFormat('nl-NL', {
  * Anything unparseable is returned as given.
  */
 export function formatDate(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return undefined;
   const date = DATE.exec(value);
   if (date) {
     const [, year, month, day] = date;
@@ -112,8 +114,8 @@ export function formatDate(value: string | undefined): string | undefined {
 }
 
 export function formatPeriod(period: Period | undefined): string | undefined {
-  const start = formatDate(period?.start);
-  const end = formatDate(period?.end);
+  const start = formatDate(obj(period)?.start);
+  const end = formatDate(obj(period)?.end);
   if (start && end) return `${start} t/m ${end}`;
   if (start) return `vanaf ${start}`;
   return end ? `tot en met ${end}` : undefined;
@@ -121,12 +123,19 @@ export function formatPeriod(period: Period | undefined): string | undefined {
 
 /** Display of a CodeableConcept: its text, else the first coding display, else the first code. */
 export function conceptText(concept: CodeableConcept | undefined): string | undefined {
-  const codings = concept?.coding ?? [];
-  return concept?.text ?? codings.find((c) => c.display)?.display ?? codings.find((c) => c.code)?.code;
+  const cc = obj(concept);
+  const codings = objs(cc?.coding);
+  return (
+    str(cc?.text) ??
+    str(codings.find((c) => str(c.display))?.display) ??
+    str(codings.find((c) => str(c.code))?.code)
+  );
 }
 
 export function conceptsText(concepts: readonly CodeableConcept[] | undefined): string | undefined {
-  const texts = (concepts ?? []).map(conceptText).filter((t): t is string => Boolean(t));
+  const texts = objs(concepts)
+    .map(conceptText)
+    .filter((t): t is string => Boolean(t));
   return texts.length ? texts.join(', ') : undefined;
 }
 
@@ -135,7 +144,8 @@ export function codeLabel(
   labels: Readonly<Record<string, string>>,
   code: string | undefined,
 ): string | undefined {
-  return code === undefined ? undefined : (labels[code] ?? code);
+  if (typeof code !== 'string') return undefined;
+  return Object.hasOwn(labels, code) ? labels[code] : code;
 }
 
 /** Dutch label of a coded status from a known FHIR code system, else the concept's own display. */
@@ -144,6 +154,8 @@ export function conceptLabel(
   system: string,
   labels: Readonly<Record<string, string>>,
 ): string | undefined {
-  const code = concept?.coding?.find((c) => c.system === system)?.code;
-  return (code === undefined ? undefined : labels[code]) ?? conceptText(concept);
+  const code = str(objs(obj(concept)?.coding).find((c) => c.system === system)?.code);
+  return (
+    (code !== undefined && Object.hasOwn(labels, code) ? labels[code] : undefined) ?? conceptText(concept)
+  );
 }

@@ -286,3 +286,51 @@ describe('withNarrative', () => {
     expect(withNarrative(bundle)).toBe(bundle);
   });
 });
+
+/** Every path of a resource (list items included), as keys from the root. */
+function* pathsOf(value: unknown, path: (string | number)[] = []): Generator<(string | number)[]> {
+  if (path.length) yield path;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* pathsOf(value[i], [...path, i]);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) if (k !== 'resourceType') yield* pathsOf(v, [...path, k]);
+}
+
+function replaced(resource: Resource, path: (string | number)[], value: unknown): Resource {
+  const copy = structuredClone(resource) as unknown as Record<string | number, unknown>;
+  let holder = copy;
+  for (const key of path.slice(0, -1)) holder = holder[key] as Record<string | number, unknown>;
+  holder[path[path.length - 1]] = value;
+  return copy as unknown as Resource;
+}
+
+const WRONG_KINDS: unknown[] = ['x', 19340428, true, null, [], {}, [null], ['Jansen'], [5], [[1]], { x: 1 }];
+
+describe('generateNarrative on JSON of the wrong kind', () => {
+  // The narrative runs after validation, but must not turn a validator gap into a 500 either.
+  it.each(fixtureFiles())('%s: never throws, and what it makes is still valid XHTML', (file) => {
+    const resource = fixture(file);
+    for (const path of pathsOf(resource)) {
+      for (const value of WRONG_KINDS) {
+        const mutant = replaced(resource, path, value);
+        let text: ReturnType<typeof generateNarrative>;
+        try {
+          text = generateNarrative(mutant);
+        } catch (err) {
+          throw new Error(`${path.join('.')} = ${JSON.stringify(value)}: ${String(err)}`);
+        }
+        if (text) checkNarrativeDiv(text.div);
+      }
+    }
+  });
+
+  it.each<[string, unknown]>([
+    ['birthDate', 19340428],
+    ['birthDate', { x: 1 }],
+    ['name', 'Jansen'],
+    ['name', [null]],
+    ['identifier', [null]],
+  ])('Patient.%s = %j gives a narrative without the malformed part', (key, value) => {
+    const patient = { ...fixture<Patient>('Patient-meso-demo-client-1-patient.json'), [key]: value };
+    expect(shownText(patient)).toContain('Cliënt');
+  });
+});
