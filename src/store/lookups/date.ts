@@ -9,10 +9,8 @@ import {
   type MatchInput,
   type SqlParams,
 } from './lookup';
-import { dateRange } from './date-range';
+import { dateRange, timestampText as iso } from './date-range';
 import { parsePrefix } from './prefix';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function rowFromStrings(start: string | undefined, end: string | undefined): IndexRow | undefined {
   const lo = start ? dateRange(start) : undefined;

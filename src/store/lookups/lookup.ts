@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TypedValue } from '@medplum/core';
 
 /** Collects positional parameters while SQL text is assembled, so that user values never enter the text. */
@@ -111,4 +112,51 @@ export function uniqueRows(rows: IndexRow[]): IndexRow[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Longest text, in UTF-8 bytes, an index column holds as written. PostgreSQL refuses a btree entry over 2,704
+ * bytes, and one entry may hold two such columns (token value and system, identifier value and system).
+ * Legal FHIR has no length limit, so longer values are never refused: see indexKey and indexPrefix.
+ */
+export const MAX_INDEX_BYTES = 1000;
+
+/** How much of a long value its hashed key keeps: room is left for the ` #sha256:<64 hex>` tail. */
+export const KEY_PREFIX_BYTES = MAX_INDEX_BYTES - 80;
+
+/**
+ * The text as an exact-match index key: itself when it fits MAX_INDEX_BYTES, else its first bytes plus the
+ * SHA-256 of the whole text. Stored values and searched values go through this same function, so equality
+ * search stays exact for any length, and ordering by the key still follows the value's start.
+ */
+export function indexKey(text: string): string {
+  if (fitsIndex(text)) return text;
+  const hash = createHash('sha256').update(text, 'utf8').digest('hex');
+  return `${utf8Prefix(text, KEY_PREFIX_BYTES)} #sha256:${hash}`;
+}
+
+/**
+ * The text cut to at most MAX_INDEX_BYTES, for columns searched by prefix (string, token :text): a prefix
+ * search compares the first MAX_INDEX_BYTES bytes of the value, and its search text is cut the same way.
+ */
+export function indexPrefix(text: string): string {
+  return fitsIndex(text) ? text : utf8Prefix(text, MAX_INDEX_BYTES);
+}
+
+/** A UTF-16 unit is at most 3 UTF-8 bytes, so short texts need no count. */
+const fitsIndex = (text: string) =>
+  text.length * 3 <= MAX_INDEX_BYTES || Buffer.byteLength(text, 'utf8') <= MAX_INDEX_BYTES;
+
+/** The longest start of `text` that is at most `bytes` UTF-8 bytes, never splitting a character. */
+export function utf8Prefix(text: string, bytes: number): string {
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) as number;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (used + size > bytes) break;
+    used += size;
+    end += ch.length;
+  }
+  return text.slice(0, end);
 }

@@ -3,6 +3,7 @@ import { badRequest } from '../../fhir/errors';
 import {
   asObject,
   asString,
+  indexKey,
   splitBars,
   uniqueRows,
   type IndexRow,
@@ -12,13 +13,16 @@ import {
 } from './lookup';
 import { numberComparison } from './number';
 
+/** system and code are index keys (long ones hashed, see indexKey); unit is not in a btree and stays as is. */
+const key = (text: string | undefined): string | null => (text === undefined ? null : indexKey(text));
+
 function rowFor(tv: TypedValue): IndexRow | undefined {
   const q = asObject(tv.value);
   if (!q || typeof q.value !== 'number' || !Number.isFinite(q.value)) return undefined;
   return {
     value: q.value,
-    system: asString(q.system) ?? null,
-    code: asString(q.code) ?? null,
+    system: key(asString(q.system)),
+    code: key(asString(q.code)),
     unit: asString(q.unit) ?? null,
   };
 }
@@ -46,11 +50,12 @@ export const quantityLookup: Lookup = {
     if (system !== undefined && code === undefined)
       throw badRequest(`'${input.name}' needs value, value|system|code or value||code`, input.name);
     const parts = [numberComparison(sql, 't.value', number, input.name)];
-    if (system) parts.push(`t.system = ${sql.add(system)}`);
-    if (code && system) parts.push(`t.code = ${sql.add(code)}`);
+    if (system) parts.push(`t.system = ${sql.add(indexKey(system))}`);
+    if (code && system) parts.push(`t.code = ${sql.add(indexKey(code))}`);
     else if (code) {
-      const p = sql.add(code);
-      parts.push(`(t.code = ${p} OR t.unit = ${p})`);
+      const keyed = indexKey(code);
+      const p = sql.add(keyed);
+      parts.push(`(t.code = ${p} OR t.unit = ${keyed === code ? p : sql.add(code)})`);
     }
     return `(${parts.join(' AND ')})`;
   },

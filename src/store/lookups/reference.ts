@@ -3,6 +3,7 @@ import { badRequest } from '../../fhir/errors';
 import {
   asObject,
   asString,
+  indexKey,
   splitBars,
   uniqueRows,
   type IndexRow,
@@ -34,7 +35,13 @@ function rowFor(tv: TypedValue): IndexRow | undefined {
   if (typeof v === 'string') {
     const parsed = parseReference(v);
     return parsed
-      ? { ref: parsed.ref, target_type: null, target_id: null, ident_system: null, ident_value: null }
+      ? {
+          ref: indexKey(parsed.ref),
+          target_type: null,
+          target_id: null,
+          ident_system: null,
+          ident_value: null,
+        }
       : undefined;
   }
   const o = asObject(v);
@@ -44,20 +51,23 @@ function rowFor(tv: TypedValue): IndexRow | undefined {
   const identValue = asString(identifier?.value);
   if (!parsed && !identValue) return undefined;
   return {
-    ref: parsed?.ref ?? null,
+    ref: parsed ? indexKey(parsed.ref) : null,
     target_type: parsed?.targetType ?? null,
     target_id: parsed?.targetId ?? null,
-    ident_system: identValue ? (asString(identifier?.system) ?? null) : null,
-    ident_value: identValue ?? null,
+    ident_system: identValue ? key(asString(identifier?.system)) : null,
+    ident_value: key(identValue),
   };
 }
 
+/** ref, ident_system and ident_value are index keys (long ones hashed, see indexKey), in rows and in search. */
+const key = (text: string | undefined): string | null => (text === undefined ? null : indexKey(text));
+
 function identifierMatch(sql: SqlParams, input: MatchInput): string {
   const [system, value] = splitBars(input.value, 2);
-  if (value === undefined) return `t.ident_value = ${sql.add(system)}`;
+  if (value === undefined) return `t.ident_value = ${sql.add(indexKey(system))}`;
   if (value === '') throw badRequest(`'${input.name}' needs system|value`, input.name);
-  if (system === '') return `(t.ident_system IS NULL AND t.ident_value = ${sql.add(value)})`;
-  return `(t.ident_system = ${sql.add(system)} AND t.ident_value = ${sql.add(value)})`;
+  if (system === '') return `(t.ident_system IS NULL AND t.ident_value = ${sql.add(indexKey(value))})`;
+  return `(t.ident_system = ${sql.add(indexKey(system))} AND t.ident_value = ${sql.add(indexKey(value))})`;
 }
 
 /** References: Type/id, a plain id (optionally typed with :Type), an absolute URL, and :identifier. */
@@ -91,7 +101,7 @@ export const referenceLookup: Lookup = {
       return `(t.target_id = ${sql.add(parsed.targetId)} AND t.target_type = ${sql.add(parsed.targetType)})`;
     }
     if (!value.includes('/') && !value.includes(':')) return `t.target_id = ${sql.add(value)}`;
-    return `t.ref = ${sql.add(parsed.ref)}`;
+    return `t.ref = ${sql.add(indexKey(parsed.ref))}`;
   },
 
   sortKey: (descending) => ({ expr: descending ? 'max(t.ref)' : 'min(t.ref)', type: 'text' }),

@@ -3,6 +3,8 @@ import {
   asObject,
   asString,
   escapeLike,
+  indexKey,
+  indexPrefix,
   normaliseText,
   uniqueRows,
   type IndexRow,
@@ -10,9 +12,6 @@ import {
   type MatchInput,
   type SqlParams,
 } from './lookup';
-
-// A btree entry must stay well below PostgreSQL's ~2.7 kB limit; longer texts are searched on their start.
-const MAX_LENGTH = 512;
 
 const strings = (value: unknown): string[] =>
   (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
@@ -50,16 +49,16 @@ export const stringLookup: Lookup = {
 
   extract(values: TypedValue[]): IndexRow[] {
     return uniqueRows(
-      values.flatMap(textsOf).map((text) => {
-        const raw = text.slice(0, MAX_LENGTH);
-        return { value: normaliseText(raw), raw };
-      }),
+      // value: the normalised start, for prefix and :contains search; raw: the exact-match key (indexKey).
+      values
+        .flatMap(textsOf)
+        .map((text) => ({ value: indexPrefix(normaliseText(text)), raw: indexKey(text) })),
     );
   },
 
   match(sql: SqlParams, input: MatchInput): string {
-    if (input.modifier === 'exact') return `t.raw = ${sql.add(input.value)}`;
-    const text = escapeLike(normaliseText(input.value));
+    if (input.modifier === 'exact') return `t.raw = ${sql.add(indexKey(input.value))}`;
+    const text = escapeLike(indexPrefix(normaliseText(input.value)));
     // The prefix LIKE uses the text_pattern_ops btree; :contains uses the trigram GIN index.
     if (input.modifier === 'contains') return `t.value LIKE ${sql.add(`%${text}%`)}`;
     return `t.value LIKE ${sql.add(`${text}%`)}`;

@@ -4,6 +4,8 @@ import {
   asObject,
   asString,
   escapeLike,
+  indexKey,
+  indexPrefix,
   normaliseText,
   splitBars,
   uniqueRows,
@@ -17,13 +19,16 @@ type TokenRow = { system: string | null; value: string | null; display: string |
 
 const display = (text: unknown): string | null => {
   const s = asString(text);
-  return s ? normaliseText(s) : null;
+  return s ? indexPrefix(normaliseText(s)) : null;
 };
+
+/** system and value as index keys (long ones hashed, see indexKey); search keys its values the same way. */
+const key = (text: string | undefined): string | null => (text === undefined ? null : indexKey(text));
 
 function codingRow(coding: Record<string, unknown>): TokenRow {
   return {
-    system: asString(coding.system) ?? null,
-    value: asString(coding.code) ?? null,
+    system: key(asString(coding.system)),
+    value: key(asString(coding.code)),
     display: display(coding.display),
   };
 }
@@ -41,14 +46,14 @@ function rowsFor(tv: TypedValue): TokenRow[] {
   const v = tv.value as unknown;
   if (typeof v === 'boolean' || typeof v === 'number')
     return [{ system: null, value: String(v), display: null }];
-  if (typeof v === 'string') return [{ system: null, value: v, display: null }];
+  if (typeof v === 'string') return [{ system: null, value: indexKey(v), display: null }];
   const o = asObject(v);
   if (!o) return [];
   if (tv.type === 'CodeableConcept' || Array.isArray(o.coding) || (tv.type !== 'Coding' && 'text' in o))
     return codeableConceptRows(o);
   if (tv.type === 'Coding' || 'code' in o) return [codingRow(o)];
   // Identifier and ContactPoint: system|value (ContactPoint.system is phone, email, … as in Medplum).
-  return [{ system: asString(o.system) ?? null, value: asString(o.value) ?? null, display: null }];
+  return [{ system: key(asString(o.system)), value: key(asString(o.value)), display: null }];
 }
 
 /** Tokens: codes, Codings, CodeableConcepts, Identifiers, ContactPoints and booleans. Codes match exactly. */
@@ -67,18 +72,18 @@ export const tokenLookup: Lookup = {
 
   match(sql: SqlParams, input: MatchInput): string {
     if (input.modifier === 'text') {
-      return `t.display LIKE ${sql.add(`${escapeLike(normaliseText(input.value))}%`)}`;
+      return `t.display LIKE ${sql.add(`${escapeLike(indexPrefix(normaliseText(input.value)))}%`)}`;
     }
     // R4 search.html#token: [code], [system]|[code], |[code] (no system), [system]| (any code in system).
     const [first, second] = splitBars(input.value, 2);
     if (second === undefined) {
       if (first === '') throw badRequest(`Empty token value for '${input.name}'`, input.name);
-      return `t.value = ${sql.add(first)}`;
+      return `t.value = ${sql.add(indexKey(first))}`;
     }
     if (first === '' && second === '') throw badRequest(`Empty token value for '${input.name}'`, input.name);
-    if (first === '') return `(t.system IS NULL AND t.value = ${sql.add(second)})`;
-    if (second === '') return `t.system = ${sql.add(first)}`;
-    return `(t.system = ${sql.add(first)} AND t.value = ${sql.add(second)})`;
+    if (first === '') return `(t.system IS NULL AND t.value = ${sql.add(indexKey(second))})`;
+    if (second === '') return `t.system = ${sql.add(indexKey(first))}`;
+    return `(t.system = ${sql.add(indexKey(first))} AND t.value = ${sql.add(indexKey(second))})`;
   },
 
   negates: (modifier) => modifier === 'not',

@@ -1,7 +1,10 @@
 import type { TypedValue } from '@medplum/core';
 import {
   escapeLike,
+  indexKey,
+  KEY_PREFIX_BYTES,
   uniqueRows,
+  utf8Prefix,
   type IndexRow,
   type Lookup,
   type MatchInput,
@@ -26,13 +29,16 @@ export const uriLookup: Lookup = {
     const texts = values
       .map((tv) => tv.value as unknown)
       .filter((v): v is string => typeof v === 'string' && v !== '');
-    return uniqueRows(texts.map((value) => ({ value })));
+    return uniqueRows(texts.map((value) => ({ value: indexKey(value) })));
   },
 
   match(sql: SqlParams, input: MatchInput): string {
-    if (input.modifier === 'below') return `t.value LIKE ${sql.add(`${escapeLike(input.value)}%`)}`;
-    if (input.modifier === 'above') return `t.value = ANY(${sql.add(pathPrefixes(input.value))}::text[])`;
-    return `t.value = ${sql.add(input.value)}`;
+    // A long value's key keeps its first bytes (indexKey), so :below compares at most that start.
+    if (input.modifier === 'below')
+      return `t.value LIKE ${sql.add(`${escapeLike(utf8Prefix(input.value, KEY_PREFIX_BYTES))}%`)}`;
+    if (input.modifier === 'above')
+      return `t.value = ANY(${sql.add(pathPrefixes(input.value).map(indexKey))}::text[])`;
+    return `t.value = ${sql.add(indexKey(input.value))}`;
   },
 
   sortKey: (descending) => ({ expr: descending ? 'max(t.value)' : 'min(t.value)', type: 'text' }),

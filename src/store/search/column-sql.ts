@@ -1,5 +1,5 @@
 import { badRequest } from '../../fhir/errors';
-import { dateRange } from '../lookups/date-range';
+import { dateRange, timestampText } from '../lookups/date-range';
 import type { SqlParams } from '../lookups/lookup';
 import { parsePrefix } from '../lookups/prefix';
 
@@ -17,7 +17,7 @@ function lastUpdatedSql(sql: SqlParams, column: string, value: string, name: str
     lo -= margin;
     hi += margin;
   }
-  const at = (ms: number) => `${sql.add(new Date(ms).toISOString())}::timestamptz`;
+  const at = (ms: number) => `${sql.add(timestampText(ms))}::timestamptz`;
   switch (prefix) {
     case 'eq':
     case 'ap':
