@@ -97,6 +97,36 @@ describe('malformed writes are 422 with the expression, not 201 or 500', () => {
   });
 });
 
+describe('$validate on malformed input answers, never throws', () => {
+  it('reports wrong kinds and lone surrogates in the OperationOutcome (200)', async () => {
+    const p = patient();
+    p.identifier.push('x');
+    p.name[0].family = 'a\udc00';
+    p.meta = { profile: 'http://x' };
+    const res = await call('POST', 'Patient/$validate', p);
+    if (res.status === 400) return; // a surrogate may be refused at the door already
+    expect(res.status).toBe(200);
+    expect(expressionsOf(res.body)).toEqual(
+      expect.arrayContaining(['Patient.identifier[1]', 'Patient.name[0].family', 'Patient.meta.profile']),
+    );
+  });
+
+  it.each<[string, unknown]>([
+    ['null among the parameters', [null, { name: 'resource', resource: { resourceType: 'Patient' } }]],
+    [
+      'a number as profile',
+      [
+        { name: 'profile', valueUri: 5 },
+        { name: 'resource', resource: { resourceType: 'Patient' } },
+      ],
+    ],
+  ])('%s is 400 or a result, not 500', async (_what, parameter) => {
+    const res = await call('POST', 'Patient/$validate', { resourceType: 'Parameters', parameter });
+    expect([200, 400, 422]).toContain(res.status);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
 describe('legal values at the edges are stored and searchable', () => {
   it('stores birthDate 9999-12-31 and answers birthdate searches with every prefix', async () => {
     const created = await call('POST', 'Patient', { ...patient(), birthDate: '9999-12-31' });

@@ -49,10 +49,17 @@ function readParameters(body: Resource | undefined, query: Array<[string, string
   if (raw !== undefined && !Array.isArray(raw))
     throw badRequest('Parameters.parameter must be an array', 'Parameters.parameter');
   const params = raw ?? [];
-  const find = (name: string) => params.find((p) => p.name === name);
+  // Not validated yet: a parameter that is not an object is skipped, not dereferenced.
+  const find = (name: string) => params.find((p) => typeof p === 'object' && p !== null && p.name === name);
+  const profile = find('profile')?.valueUri ?? find('profile')?.valueCanonical ?? fromQuery('profile');
+  if (profile !== undefined && typeof profile !== 'string')
+    throw badRequest(
+      'The "profile" parameter must be a canonical URL (valueUri or valueCanonical)',
+      'profile',
+    );
   return {
     resource: find('resource')?.resource,
-    profile: find('profile')?.valueUri ?? find('profile')?.valueCanonical ?? fromQuery('profile'),
+    profile,
     mode: find('mode')?.valueCode ?? fromQuery('mode'),
   };
 }

@@ -87,7 +87,7 @@ export class ResourceValidator {
     issues: OperationOutcomeIssue[],
   ): string[] {
     // A malformed meta.profile (not a list, not strings) is the schema's finding; only strings are looked up.
-    const declared = opts.profile ? [opts.profile] : declaredProfiles(resource);
+    const declared = typeof opts.profile === 'string' ? [opts.profile] : declaredProfiles(resource);
     const known = declared.filter((url) => this.store.profile(url));
     for (const url of declared.filter((u) => !known.includes(u))) {
       const severity = opts.profile ? 'error' : 'warning';
