@@ -137,6 +137,10 @@ describe('legal values at the edges are stored and searchable', () => {
         expect({ prefix, date, status: res.status }).toEqual({ prefix, date, status: 200 });
       }
     }
+    for (const prefix of ['eq', 'gt', 'le', 'sa', 'ap']) {
+      const res = await call('GET', `Patient?_lastUpdated=${prefix}9999-12-31`);
+      expect({ prefix, status: res.status }).toEqual({ prefix, status: 200 });
+    }
     const found = await call('GET', 'Patient?birthdate=9999-12-31');
     expect(found.body.entry.map((e: any) => e.resource.id)).toContain(created.body.id);
   });
@@ -147,6 +151,15 @@ describe('legal values at the edges are stored and searchable', () => {
       const res = await call('GET', `Patient?birthdate=${date}`);
       expect(res.status).toBe(400);
       expect(res.body.issue[0].expression).toEqual(['birthdate']);
+    },
+  );
+
+  it.each(['_history?_since=1950-02-30', 'Patient/_history?_at=2024-02-30T10:00:00Z'])(
+    'answers 400 to the history date in %s',
+    async (path) => {
+      const res = await call('GET', path);
+      expect(res.status).toBe(400);
+      expect(res.body.resourceType).toBe('OperationOutcome');
     },
   );
 

@@ -6,6 +6,7 @@ import { badRequest, notSupported, operationOutcome, issue } from '../errors';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
+import { dateTextProblem } from '../../kernel/calendar';
 
 export type SearchFn = (
   q: Queryable,
@@ -187,7 +188,8 @@ export class Executor {
       throw badRequest(`_count must be a non-negative integer`, '_count');
     for (const key of ['_since', '_at']) {
       const v = get(key);
-      if (v !== undefined && Number.isNaN(Date.parse(v)))
+      // Date.parse rolls 1950-02-30 over to March; PostgreSQL does not, so that would be a 500.
+      if (v !== undefined && (Number.isNaN(Date.parse(v)) || dateTextProblem(v) !== undefined))
         throw badRequest(`${key} must be an instant, got "${v}"`, key);
     }
     const page = await this.deps.repository.history(ctx, {
