@@ -110,6 +110,14 @@ beforeAll(async () => {
     intent: 'plan',
     subject: ref('Patient/p1'),
   });
+  // A versioned subject: in p1's compartment for search (the stored rows), so for read as well (issue 8 §7).
+  r.cpVersioned = await put(q, {
+    resourceType: 'CarePlan',
+    id: 'cp-versioned',
+    status: 'active',
+    intent: 'plan',
+    subject: ref('Patient/p1/_history/3'),
+  });
   r.c1 = await put(q, { resourceType: 'Condition', id: 'c1', subject: ref('Patient/p1') });
   r.o1 = await put(q, {
     resourceType: 'Observation',
@@ -213,6 +221,7 @@ const READ_MATRIX: Array<[string, string]> = [
   ['ep1', '✓✓✓✓✓'],
   ['ct1', '✓✓✓✓✓'],
   ['cp1', '✓✓✓·✓'],
+  ['cpVersioned', '✓✓✓·✓'],
   ['c1', '✓✓✓·✓'],
   ['o1', '✓✓✓·✓'],
   ['adr1', '✓✓✓·✓'],

@@ -1,4 +1,5 @@
 import type { CareTeam, CareTeamParticipant, Narrative, Reference } from '@medplum/fhirtypes';
+import { parseReference } from '../../kernel/reference';
 import { referenceText, referencesText } from './datatypes';
 import { CARE_TEAM_STATUS } from './labels';
 import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml';
@@ -7,7 +8,9 @@ import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml'
 const DEFAULT_ROLE: Readonly<Record<string, string>> = { Patient: 'cliënt', RelatedPerson: 'naaste' };
 
 function memberType(member: Reference | undefined): string | undefined {
-  return member?.type ?? member?.reference?.split('/')[0];
+  if (member?.type || typeof member?.reference !== 'string') return member?.type;
+  const parsed = parseReference(member.reference);
+  return parsed.kind === 'relative' || parsed.kind === 'absolute' ? parsed.resourceType : undefined;
 }
 
 function participantText(participant: CareTeamParticipant): string | undefined {

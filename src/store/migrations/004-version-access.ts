@@ -19,6 +19,9 @@ CREATE TABLE version_reference (
 );
 CREATE INDEX version_reference_owner ON version_reference (resource_type, id, version_id, param);
 
+-- The access policy now finds a patient's Consents through the reference index, not this regex expression.
+DROP INDEX IF EXISTS resource_policy_consent;
+
 -- Type history pages by seq within one type; system history uses the seq index of 001.
 CREATE INDEX resource_version_type_seq ON resource_version (resource_type, seq);
 

@@ -154,3 +154,24 @@ describe('a batch entry that fails with a fault', () => {
     expect(errors[0].obj).toMatchObject({ requestId: 'req-42', entry: 1, err: expect.any(TypeError) });
   });
 });
+
+describe('a transaction past its processing deadline', () => {
+  it('stops with 503 and rolls back instead of finishing late', async () => {
+    const executed: string[] = [];
+    const executor = {
+      repository: { writeTransaction: (fn: (tx: unknown) => unknown) => fn({}) },
+      execute: async (_ctx: RequestContext, req: FhirRequest) => {
+        executed.push(req.id as string);
+        return { status: 200 };
+      },
+    } as unknown as Executor;
+    const ctx: RequestContext = { requestId: 'r', baseUrl: 'http://x/fhir', deadline: Date.now() - 1 };
+    const processing = createBundleProcessor({ maxEntries: 10 }).process(
+      ctx,
+      bundle('transaction', [{ request: { method: 'GET', url: 'Patient/a' } }]),
+      executor,
+    );
+    await expect(processing).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+    expect(executed).toEqual([]);
+  });
+});
