@@ -8,6 +8,7 @@ import type { Caller, OrganizationKind } from './caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
 import { referenceRows } from '../fhir/search/param-values';
+import { localTarget } from '../kernel/reference';
 import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
 import { blocks, isPrivacyConsent } from './patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
@@ -403,13 +404,14 @@ export class AccessPolicy implements AccessGuard {
         );
       case 'Practitioner': {
         const roles = party.references
-          .filter((r) => r.startsWith('PractitionerRole/'))
-          .map((r) => r.slice('PractitionerRole/'.length));
+          .map((r) => localTarget(r))
+          .flatMap((t) => (t?.resourceType === 'PractitionerRole' ? [t.id] : []));
         if (roles.length === 0) return false;
+        // The reference index holds current roles only, and parsed the reference as everything else does.
         const res = await q.query(
-          `SELECT 1 FROM resource WHERE resource_type = 'PractitionerRole' AND NOT deleted AND id = ANY($1::text[])
-           AND content -> 'practitioner' ->> 'reference' = $2 LIMIT 1`,
-          [roles, `Practitioner/${versions[0].id}`],
+          `SELECT 1 FROM search_reference WHERE resource_type = 'PractitionerRole' AND param = 'practitioner'
+           AND target_type = 'Practitioner' AND target_id = $2 AND id = ANY($1::text[]) LIMIT 1`,
+          [roles, versions[0].id],
         );
         return res.rows.length > 0;
       }
