@@ -266,6 +266,11 @@ async function resolveIdentities(
       request.id = match?.id ?? (request.body?.id as string | undefined) ?? randomUUID();
       request.kind = 'update';
       target = `${type}/${request.id}`;
+    } else if (request.kind === 'conditional-delete') {
+      // Resolved up front, so that an overlap with another entry is seen (R4 http.html#trules).
+      const criteria = new URLSearchParams(request.query).toString();
+      const match = await singleMatch(tx, executor, type, criteria, e.index);
+      if (match) Object.assign(request, { kind: 'delete', id: match.id, query: [] });
     }
     if (target && e.fullUrl) mapping.set(e.fullUrl, target);
     // A conditional reference repeating a create's ifNoneExist means that entry, even when it is new.

@@ -186,11 +186,6 @@ export class Executor {
     const cursor = get('_cursor');
     if (!Number.isInteger(count) || count < 0)
       throw badRequest(`_count must be a non-negative integer`, '_count');
-    for (const key of ['_since', '_at']) {
-      const v = get(key);
-      if (v !== undefined && Number.isNaN(Date.parse(v)))
-        throw badRequest(`${key} must be an instant, got "${v}"`, key);
-    }
     const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
     await this.restriction(ctx, tx);
     const page = await this.deps.repository.history(
@@ -198,10 +193,10 @@ export class Executor {
       {
         resourceType: req.resourceType,
         id: req.id,
-        since: get('_since'),
-        at: get('_at'),
+        since: historyInstant(get('_since'), '_since'),
+        at: historyInstant(get('_at'), '_at'),
         count,
-        beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
+        beforeSeq: historyCursor(cursor),
         types,
         // One AuditEvent is written per request: system history shows them only when asked for by _type.
         excludeTypes: req.kind === 'history-system' && !types ? ['AuditEvent'] : undefined,
@@ -272,6 +267,23 @@ export class Executor {
       query,
     });
   }
+}
+
+/** `_since`/`_at`: a FHIR instant or date (years 0001-9999), handed to SQL as an ISO instant it always accepts. */
+function historyInstant(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!/^(?!0000)\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?$/.test(value) || Number.isNaN(ms))
+    throw badRequest(`${name} must be a FHIR instant such as 2025-01-31T12:00:00Z, got "${value}"`, name);
+  return new Date(ms).toISOString();
+}
+
+/** The history `_cursor` is a sequence number from a `next` link; anything else was not issued here. */
+function historyCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(cursor))
+    throw badRequest(`_cursor "${cursor}" is not a history cursor; follow the next link as given`, '_cursor');
+  return Number(cursor);
 }
 
 /** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */

@@ -79,6 +79,23 @@ describe('Bundle limits and transaction rules (R4 http.html#trules)', () => {
     expect(status).toBe(400);
   });
 
+  it('refuses a transaction whose conditional delete resolves to a resource another entry updates', async () => {
+    const stored = await post(
+      bundle('transaction', [
+        { resource: patient('cond-1'), request: { method: 'PUT', url: 'Patient/cond-1' } },
+      ]),
+    );
+    expect(stored.status).toBe(200);
+    const { status, body } = await post(
+      bundle('transaction', [
+        { resource: patient('cond-1'), request: { method: 'PUT', url: 'Patient/cond-1' } },
+        { request: { method: 'DELETE', url: 'Patient?_id=cond-1' } },
+      ]),
+    );
+    expect(status).toBe(400);
+    expect(body.issue[0].diagnostics).toMatch(/Entries 0 and 1 both change Patient\/cond-1/);
+  });
+
   it('answers a PATCH entry of a batch alone with 405 and processes the others', async () => {
     const { status, body } = await post(
       bundle('batch', [

@@ -109,6 +109,23 @@ describe('history pages are filtered for access before paging', () => {
   });
 });
 
+describe('bad history parameters', () => {
+  it.each([
+    ['_since=1', '_since'],
+    ['_at=%2B010000-01-01', '_at'],
+    ['_cursor=abc', '_cursor'],
+    ['_cursor=99999999999999999999999', '_cursor'],
+    ['_total=maybe', '_total'],
+  ])('%s is refused with 400 naming the parameter', async (query, name) => {
+    const res = await fetch(`${server.baseUrl}/_history?${query}`, {
+      headers: { Authorization: await server.authHeader('admin') },
+    });
+    expect(res.status).toBe(400);
+    const outcome = (await res.json()) as { issue: Array<{ expression?: string[] }> };
+    expect(outcome.issue[0].expression).toEqual([name]);
+  });
+});
+
 describe('AuditEvents in system history', () => {
   it('are left out unless _type=AuditEvent is asked, and only an admin may ask', async () => {
     const all = await walk('admin', `_history?_since=${encodeURIComponent(since)}&_count=1000`);
