@@ -7,7 +7,7 @@ import { indexResource } from '../fhir/search/indexer';
 import { appendToChain, LOCK_SQL, runNamed, type PreparedAudit } from './audit-append';
 import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit-event';
 import { BSN_SYSTEM } from './naming-systems';
-import { patientsAbout } from '../fhir/search/compartment';
+import { storedPatientsAbout } from '../fhir/search/compartment';
 import { localTarget } from '../kernel/reference';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -193,7 +193,7 @@ export class AuditTrail implements AuditSink {
         if (!key) continue;
         if (key.t === 'Patient') ids.add(key.i);
         const content = contents.get(refKey(key));
-        for (const id of content ? patientsAbout(content) : []) ids.add(id);
+        for (const id of content ? storedPatientsAbout(content) : []) ids.add(id);
       }
       return [...ids].sort();
     };

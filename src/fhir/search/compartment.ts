@@ -57,3 +57,25 @@ export function patientsAbout(resource: Resource): string[] {
     if (row.target_type === 'Patient' && typeof row.target_id === 'string') ids.add(row.target_id);
   return [...ids].filter((id) => id !== '');
 }
+
+const stored = new Map<string, string[]>();
+const STORED_CACHE_SIZE = 10_000;
+
+/**
+ * patientsAbout for a version read from the store, cached per version: a stored version never changes and its
+ * meta.versionId is the server's (never use this for a client's resource). FHIRPath evaluation costs ~0.1 ms per
+ * resource, too much to repeat for every entry of every audited search.
+ */
+export function storedPatientsAbout(resource: Resource): string[] {
+  const version = resource.meta?.versionId;
+  if (!version || !resource.id) return patientsAbout(resource);
+  // lastUpdated too: a database restored from a backup may reuse a version number for other content.
+  const key = `${resource.resourceType}/${resource.id}/${version}/${resource.meta?.lastUpdated}`;
+  let ids = stored.get(key);
+  if (!ids) {
+    ids = patientsAbout(resource);
+    if (stored.size >= STORED_CACHE_SIZE) stored.clear();
+    stored.set(key, ids);
+  }
+  return ids;
+}
