@@ -18,6 +18,8 @@ export interface Config {
   /** Maximum JSON nesting depth accepted in a request body. */
   maxJsonDepth: number;
   requestTimeoutMs: number;
+  /** Largest number of entries in a transaction or batch Bundle (413 above it). */
+  maxBundleEntries: number;
   loadDemoData: boolean;
   nodeEnv: string;
 }
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount: intFrom(env, 'DEFAULT_COUNT', 50),
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
     requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
+    maxBundleEntries: intFrom(env, 'MAX_BUNDLE_ENTRIES', 1000),
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
   };

@@ -4,7 +4,7 @@ import { projectPath } from '../project-root';
 import type { AccessGuard, AuditSink } from './request-context';
 import { FhirRepository, type ConformanceCheck } from './repository';
 import { Executor, type OperationHandler } from './interactions/execute';
-import { bundleProcessor } from './interactions/bundle-processor';
+import { createBundleProcessor } from './interactions/bundle-processor';
 import { buildCapabilityStatement } from './capability-statement';
 import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from './conformance';
 import { validateOperation } from './operations/validate';
@@ -25,7 +25,7 @@ const { version } = require(projectPath('package.json')) as { version: string };
 /** Builds the FHIR layer: validator, repository (the write path), operations and the interaction executor. */
 export async function buildFhirEngine(deps: {
   db: Database;
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>;
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries'>;
   access?: AccessGuard;
   audit?: AuditSink;
 }): Promise<FhirEngine> {
@@ -54,7 +54,7 @@ export async function buildFhirEngine(deps: {
     search,
     capabilityStatement: () => capabilityStatement,
     operations,
-    bundles: bundleProcessor,
+    bundles: createBundleProcessor({ maxEntries: deps.config.maxBundleEntries }),
     access: deps.access,
     audit: deps.audit,
     paging: { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount },

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database';
-import { resourceStore, type StoredVersion, type HistoryPage } from '../store/resource-store';
+import {
+  resourceStore,
+  type StoredVersion,
+  type HistoryPage,
+  type HistoryQuery,
+} from '../store/resource-store';
 import type { AccessGuard, AuditSink, RequestContext, WriteChange } from './request-context';
 import { badRequest, FhirError, gone, issue, notFound, preconditionFailed, unprocessable } from './errors';
 import { isValidId } from './resource-types';
@@ -84,11 +89,13 @@ export class FhirRepository {
     return tx ? fn(tx) : this.writeTransaction(fn);
   }
 
-  async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
-    const current = await resourceStore.current(this.deps.db.pool, resourceType, id);
+  /** Reads use `q` when given: inside a transaction Bundle, reads must see that transaction's own writes. */
+  async read(ctx: RequestContext, resourceType: string, id: string, q?: Queryable): Promise<StoredVersion> {
+    const db = q ?? this.deps.db.pool;
+    const current = await resourceStore.current(db, resourceType, id);
     if (!current) throw notFound(`${resourceType}/${id} is not known`);
     if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
-    await this.assertReadable(ctx, current.resource as Resource);
+    await this.assertReadable(db, ctx, current.resource as Resource);
     return current;
   }
 
@@ -97,40 +104,28 @@ export class FhirRepository {
     resourceType: string,
     id: string,
     versionId: string,
+    q?: Queryable,
   ): Promise<StoredVersion> {
+    const db = q ?? this.deps.db.pool;
     const vid = Number(versionId);
     if (!Number.isInteger(vid) || vid < 1)
       throw notFound(`Version "${versionId}" of ${resourceType}/${id} is not known`);
-    const version = await resourceStore.version(this.deps.db.pool, resourceType, id, vid);
+    const version = await resourceStore.version(db, resourceType, id, vid);
     if (!version) throw notFound(`Version ${vid} of ${resourceType}/${id} is not known`);
     if (version.deleted) throw gone(`Version ${vid} of ${resourceType}/${id} is a deletion`);
-    await this.assertReadable(ctx, version.resource as Resource);
+    await this.assertReadable(db, ctx, version.resource as Resource);
     return version;
   }
 
+  /** History, filtered for access in SQL before paging (see resourceStore.history); `q` inside a transaction. */
   async history(
     ctx: RequestContext,
-    query: {
-      resourceType?: string;
-      id?: string;
-      since?: string;
-      at?: string;
-      count: number;
-      beforeSeq?: number;
-    },
+    query: Omit<HistoryQuery, 'access'>,
+    q?: Queryable,
   ): Promise<HistoryPage> {
-    const page = await resourceStore.history(this.deps.db.pool, query);
     // ctx.access is computed by the executor before history; undefined means unrestricted.
-    if (!this.deps.access || !ctx.caller || !ctx.access) return page;
-    // Filtered entry by entry; a deletion is judged by the last content it removed.
-    const visible: StoredVersion[] = [];
-    for (const v of page.versions) {
-      const content =
-        v.resource ?? (await resourceStore.lastContent(this.deps.db.pool, v.resourceType, v.id));
-      if (content && (await this.deps.access.canRead(this.deps.db.pool, ctx, content))) visible.push(v);
-    }
-    // The unfiltered total would reveal how much the caller may not see, so a filtered page has none.
-    return { ...page, versions: visible, total: undefined };
+    const access = this.deps.access && ctx.caller ? ctx.access : undefined;
+    return resourceStore.history(q ?? this.deps.db.pool, { ...query, access });
   }
 
   async findMatches(
@@ -338,9 +333,9 @@ export class FhirRepository {
     for (const listener of this.deps.listeners ?? []) await listener(q, ctx, version);
   }
 
-  private async assertReadable(ctx: RequestContext, resource: Resource): Promise<void> {
+  private async assertReadable(q: Queryable, ctx: RequestContext, resource: Resource): Promise<void> {
     if (!this.deps.access || !ctx.caller) return;
-    if (!(await this.deps.access.canRead(this.deps.db.pool, ctx, resource))) {
+    if (!(await this.deps.access.canRead(q, ctx, resource))) {
       throw new FhirError(403, [
         issue(
           'forbidden',

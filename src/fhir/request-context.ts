@@ -11,6 +11,10 @@ export interface RequestContext {
   caller?: Caller;
   /** What the caller may see; undefined = unrestricted. Computed once per request by the AccessGuard. */
   access?: AccessRestriction;
+  /** Epoch ms after which a transaction stops and rolls back (set from the request deadline, when there is one). */
+  deadline?: number;
+  /** The request's logger (it carries the request id), for faults that do not fail the whole request. */
+  log?: { error(obj: object, msg: string): void };
 }
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';

@@ -6,13 +6,10 @@ import { SUPPORTED_TYPES } from '../fhir/resource-types';
 import { FhirError, issue } from '../fhir/errors';
 import type { Caller, OrganizationKind } from './caller';
 import { checkScope } from './scopes';
-import {
-  patientIdsOf,
-  referenceNames,
-  referencePatterns,
-  referencesAt,
-  type Party,
-} from './patient-compartment';
+import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
+import { referenceRows } from '../fhir/search/param-values';
+import { localTarget } from '../kernel/reference';
+import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
 import { blocks, isPrivacyConsent } from './patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
 
@@ -143,12 +140,6 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
   },
 };
 
-/** Reference search parameters the policy hands to the search engine, with the element each one reads. */
-const REFERRAL_PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  Task: { requester: 'requester', owner: 'owner', patient: 'for' },
-  ServiceRequest: { requester: 'requester', performer: 'performer' },
-};
-
 const forbidden = (message: string) => new FhirError(403, [issue('forbidden', message)]);
 const INTERACTION_LETTER: Record<WriteChange['interaction'], Interaction> = {
   create: 'c',
@@ -156,9 +147,14 @@ const INTERACTION_LETTER: Record<WriteChange['interaction'], Interaction> = {
   delete: 'd',
 };
 
-// Relative references only (see patient-compartment.ts); the same expression as the index in migration 003.
-const PATIENT_ID_SQL = (json: string) =>
-  `substring(${json} ->> 'reference' from '^Patient/([-A-Za-z0-9.]{1,64})$')`;
+/**
+ * The patients that live `type` rows passing `where` name through their `patient` search parameter: read from the
+ * stored reference index, so the SQL agrees with the reference parser (src/kernel/reference.ts) and the compartment.
+ */
+const patientsOfRows = (type: string, where: string) =>
+  `SELECT p.target_id FROM resource r JOIN search_reference p ON p.resource_type = r.resource_type
+     AND p.id = r.id AND p.param = 'patient' AND p.target_type = 'Patient'
+   WHERE r.resource_type = '${type}' AND NOT r.deleted AND ${where}`;
 
 export interface PolicyOptions {
   /** How long an organisation's PractitionerRoles are cached; 0 in tests. */
@@ -197,9 +193,10 @@ export class AccessPolicy implements AccessGuard {
         targets: party.references,
       });
     }
-    // R4 does not put Task in the Patient compartment; a patient's referrals are theirs all the same.
-    if (policy.visible.includes('Task'))
-      references.push({ resourceType: 'Task', params: ['patient'], targets: patientRefs });
+    // Outside the R4 compartment (a referral Task): shown through its patient reference (PATIENT_REFERENCE_PARAMS).
+    for (const [resourceType, params] of Object.entries(PATIENT_REFERENCE_PARAMS))
+      if (policy.visible.includes(resourceType))
+        references.push({ resourceType, params: [...params], targets: patientRefs });
     const visible = new Set<string>([...DIRECTORY_TYPES, ...policy.visible]);
     return {
       openTypes: DIRECTORY_TYPES,
@@ -289,8 +286,9 @@ export class AccessPolicy implements AccessGuard {
       `WITH candidate(id) AS (${sources.join(' UNION ALL ')}),
          patient AS (SELECT DISTINCT id FROM candidate WHERE id IS NOT NULL ${onlyFilter})
        SELECT p.id, c.content AS consent FROM patient p
-       LEFT JOIN resource c ON c.resource_type = 'Consent' AND NOT c.deleted
-         AND ${PATIENT_ID_SQL("c.content -> 'patient'")} = p.id AND c.content ->> 'status' = 'active'`,
+       LEFT JOIN (search_reference cp JOIN resource c ON c.resource_type = cp.resource_type AND c.id = cp.id
+           AND NOT c.deleted AND c.content ->> 'status' = 'active')
+         ON cp.resource_type = 'Consent' AND cp.param = 'patient' AND cp.target_type = 'Patient' AND cp.target_id = p.id`,
       values,
     );
     const consents = new Map<string, Consent[]>();
@@ -389,7 +387,7 @@ export class AccessPolicy implements AccessGuard {
     change: WriteChange,
     list: 'allowed' | 'related',
   ): Promise<boolean> {
-    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientIdsOf(r) : [])))];
+    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsAbout(r) : [])))];
     if (ids.length === 0) return false;
     const patients = await this.patientsOf(q, caller, await this.partyOf(q, caller), ids);
     return ids.every((id) => patients[list].includes(id));
@@ -406,13 +404,14 @@ export class AccessPolicy implements AccessGuard {
         );
       case 'Practitioner': {
         const roles = party.references
-          .filter((r) => r.startsWith('PractitionerRole/'))
-          .map((r) => r.slice('PractitionerRole/'.length));
+          .map((r) => localTarget(r))
+          .flatMap((t) => (t?.resourceType === 'PractitionerRole' ? [t.id] : []));
         if (roles.length === 0) return false;
+        // The reference index holds current roles only, and parsed the reference as everything else does.
         const res = await q.query(
-          `SELECT 1 FROM resource WHERE resource_type = 'PractitionerRole' AND NOT deleted AND id = ANY($1::text[])
-           AND content -> 'practitioner' ->> 'reference' = $2 LIMIT 1`,
-          [roles, `Practitioner/${versions[0].id}`],
+          `SELECT 1 FROM search_reference WHERE resource_type = 'PractitionerRole' AND param = 'practitioner'
+           AND target_type = 'Practitioner' AND target_id = $2 AND id = ANY($1::text[]) LIMIT 1`,
+          [roles, versions[0].id],
         );
         return res.rows.length > 0;
       }
@@ -434,19 +433,25 @@ function sourceSql(source: PatientSource, party: Party, param: (value: unknown) 
     case 'general-practitioner':
       return `SELECT id FROM resource WHERE ${live('Patient')} AND ${anyOf("content -> 'generalPractitioner'", (p) => [p])}`;
     case 'care-team':
-      return `SELECT ${PATIENT_ID_SQL("content -> 'subject'")} FROM resource WHERE ${live('CareTeam')}
-        AND coalesce(content ->> 'status', 'active') NOT IN ('inactive', 'entered-in-error')
-        AND (${anyOf("content -> 'participant'", (p) => [{ member: p }])} OR ${anyOf("content -> 'participant'", (p) => [{ onBehalfOf: p }])})`;
+      return patientsOfRows(
+        'CareTeam',
+        `coalesce(content ->> 'status', 'active') NOT IN ('inactive', 'entered-in-error')
+        AND (${anyOf("content -> 'participant'", (p) => [{ member: p }])} OR ${anyOf("content -> 'participant'", (p) => [{ onBehalfOf: p }])})`,
+      );
     case 'managed-episode':
-      return `SELECT ${PATIENT_ID_SQL("content -> 'patient'")} FROM resource WHERE ${live('EpisodeOfCare')}
-        AND coalesce(content ->> 'status', '') <> 'entered-in-error' AND ${anyOf("content -> 'managingOrganization'", (p) => p)}`;
+      return patientsOfRows(
+        'EpisodeOfCare',
+        `coalesce(content ->> 'status', '') <> 'entered-in-error' AND ${anyOf("content -> 'managingOrganization'", (p) => p)}`,
+      );
     case 'owned-task':
-      return `SELECT ${PATIENT_ID_SQL("content -> 'for'")} FROM resource WHERE ${live('Task')} AND ${anyOf("content -> 'owner'", (p) => p)}`;
+      return patientsOfRows(
+        'Task',
+        anyOf("content -> 'owner'", (p) => p),
+      );
     case 'any-episode':
-      return `SELECT ${PATIENT_ID_SQL("content -> 'patient'")} FROM resource WHERE ${live('EpisodeOfCare')}
-        AND coalesce(content ->> 'status', '') <> 'entered-in-error'`;
+      return patientsOfRows('EpisodeOfCare', `coalesce(content ->> 'status', '') <> 'entered-in-error'`);
     case 'any-task':
-      return `SELECT ${PATIENT_ID_SQL("content -> 'for'")} FROM resource WHERE ${live('Task')}`;
+      return patientsOfRows('Task', 'true');
   }
 }
 
@@ -468,23 +473,23 @@ function sameReferences(a: Reference[], b: Reference[]): boolean {
   return a.map(key).sort().join('\n') === b.map(key).sort().join('\n');
 }
 
-/** The same rule the search engine applies in SQL (see AccessRestriction), for one resource in memory. */
+/**
+ * The same rule the search engine applies in SQL (see AccessRestriction), for one resource in memory: its
+ * compartment and reference rows are computed by the functions that produce the stored rows search reads.
+ */
 export function isVisible(restriction: AccessRestriction, resource: Resource): boolean {
   const type = resource.resourceType;
   if (restriction.hiddenTypes?.includes(type)) return false;
   if (restriction.openTypes.includes(type)) return true;
   const patients = patientSet(restriction);
-  // Task is not in the R4 compartment: only the explicit `patient` reference rule shows it.
-  if (type !== 'Task' && patientIdsOf(resource).some((id) => patients.has(id))) return true;
-  return restriction.references.some(
-    (rule) =>
-      rule.resourceType === type &&
-      rule.params.some((param) => {
-        const path = REFERRAL_PARAMS[type]?.[param];
-        return (
-          !!path &&
-          referencesAt(resource, path).some((ref) => !!ref.reference && rule.targets.includes(ref.reference))
-        );
-      }),
+  if (patientCompartment(resource).some((id) => patients.has(id))) return true;
+  const rules = restriction.references.filter((rule) => rule.resourceType === type);
+  if (rules.length === 0) return false;
+  const rows = referenceRows(resource, [...new Set(rules.flatMap((rule) => rule.params))]);
+  return rules.some((rule) =>
+    rows.some(
+      ({ param, row }) =>
+        rule.params.includes(param) && typeof row.ref === 'string' && rule.targets.includes(row.ref),
+    ),
   );
 }

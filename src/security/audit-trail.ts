@@ -7,10 +7,10 @@ import { indexResource } from '../fhir/search/indexer';
 import { appendToChain, LOCK_SQL, runNamed, type PreparedAudit } from './audit-append';
 import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit-event';
 import { BSN_SYSTEM } from './naming-systems';
-import { patientIdsOf } from './patient-compartment';
+import { storedPatientsAbout } from '../fhir/search/compartment';
+import { localTarget } from '../kernel/reference';
 
 export const GENESIS_HASH = '0'.repeat(64);
-const REF = /^([A-Z][A-Za-z]{1,63})\/([-A-Za-z0-9.]{1,64})(?:\/_history\/(\d{1,9}))?$/;
 // Larger batches only lengthen the transaction; under load a flush rarely collects more.
 const MAX_BATCH = 200;
 
@@ -193,7 +193,7 @@ export class AuditTrail implements AuditSink {
         if (!key) continue;
         if (key.t === 'Patient') ids.add(key.i);
         const content = contents.get(refKey(key));
-        for (const id of content ? patientIdsOf(content) : []) ids.add(id);
+        for (const id of content ? storedPatientsAbout(content) : []) ids.add(id);
       }
       return [...ids].sort();
     };
@@ -224,8 +224,14 @@ interface Ref {
 }
 
 function parseRef(ref: string): Ref | undefined {
-  const m = REF.exec(ref);
-  return m ? { t: m[1], i: m[2], v: m[3] ? Number(m[3]) : null } : undefined;
+  const target = localTarget(ref);
+  if (!target) return undefined;
+  if (target.versionId === undefined) return { t: target.resourceType, i: target.id, v: null };
+  // Versions this service assigns are integers (the column is int4).
+  const v = Number(target.versionId);
+  return Number.isInteger(v) && v > 0 && v <= 2147483647
+    ? { t: target.resourceType, i: target.id, v }
+    : undefined;
 }
 
 const refKey = (r: Ref) => (r.v === null ? `${r.t}/${r.i}` : `${r.t}/${r.i}/_history/${r.v}`);

@@ -1,5 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from './database';
+import type { AccessRestriction } from './access-restriction';
+import { SqlParams } from './lookups/lookup';
+import { accessSql } from './search/access-sql';
 
 /** One stored version of a resource; `resource` is absent for a delete marker. */
 export interface StoredVersion {
@@ -20,6 +23,14 @@ export interface HistoryQuery {
   count: number;
   /** Exclusive upper bound on `seq`, for stable paging while others write. */
   beforeSeq?: number;
+  /** Only these types (system history `_type`). */
+  types?: readonly string[];
+  /** Never these types (AuditEvent in system history unless asked for). */
+  excludeTypes?: readonly string[];
+  /** What the caller may see, applied before paging; undefined = unrestricted. */
+  access?: AccessRestriction;
+  /** Count the matching versions (costly on a large table: only when the client gets a total). */
+  total?: boolean;
 }
 
 export interface HistoryPage {
@@ -87,16 +98,6 @@ export const resourceStore = {
     return res.rows[0] ? toVersion(res.rows[0]) : undefined;
   },
 
-  /** The newest version that has content (a deleted resource's last state), for access decisions on history. */
-  async lastContent(q: Queryable, resourceType: string, id: string): Promise<Resource | undefined> {
-    const res = await q.query<{ content: Resource }>(
-      `SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND content IS NOT NULL
-       ORDER BY version_id DESC LIMIT 1`,
-      [resourceType, id],
-    );
-    return res.rows[0]?.content;
-  },
-
   /** Loads current, non-deleted resources by reference keys, in one query. */
   async currentMany(
     q: Queryable,
@@ -137,36 +138,33 @@ export const resourceStore = {
     );
   },
 
+  /**
+   * A page of versions, newest first, filtered (type, time, access) in SQL before the LIMIT, so a page is full
+   * whenever more versions are visible; paged by `seq` so that concurrent writes do not shift pages.
+   */
   async history(q: Queryable, h: HistoryQuery): Promise<HistoryPage> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      values.push(value);
-      where.push(clause.replace('?', `$${values.length}`));
-    };
-    if (h.resourceType) add('resource_type = ?', h.resourceType);
-    if (h.id) add('id = ?', h.id);
-    if (h.since) add('last_updated >= ?', h.since);
-    if (h.at) add('last_updated <= ?', h.at);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = Number(
-      (await q.query<{ n: string }>(`SELECT count(*) AS n FROM resource_version ${filter}`, values)).rows[0]
-        .n,
-    );
-    const pageWhere = h.beforeSeq
-      ? `${filter ? `${filter} AND` : 'WHERE'} seq < $${values.length + 1}`
-      : filter;
-    const pageValues = h.beforeSeq ? [...values, h.beforeSeq] : values;
+    const sql = new SqlParams();
+    const where = historyWhere(sql, h);
+    let total: number | undefined;
+    if (h.total) {
+      const counted = await q.query<{ n: string }>(
+        `SELECT count(*) AS n FROM resource_version v WHERE ${where.join(' AND ')}`,
+        sql.values,
+      );
+      total = Number(counted.rows[0].n);
+    }
+    if (h.beforeSeq !== undefined) where.push(`v.seq < ${sql.add(h.beforeSeq)}`);
+    const limit = Math.max(0, Math.floor(h.count));
     const res = await q.query<VersionRow>(
-      `SELECT seq, resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
-       ${pageWhere} ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(h.count)) + 1}`,
-      pageValues,
+      `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.content
+       FROM resource_version v WHERE ${where.join(' AND ')} ORDER BY v.seq DESC LIMIT ${sql.add(limit + 1)}`,
+      sql.values,
     );
-    const rows = res.rows.slice(0, h.count);
-    const more = res.rows.length > h.count;
+    const rows = res.rows.slice(0, limit);
+    const more = res.rows.length > limit && rows.length > 0;
     return {
       versions: rows.map(toVersion),
-      nextBeforeSeq: more ? rows[rows.length - 1].seq : undefined,
+      nextBeforeSeq: more ? Number(rows[rows.length - 1].seq) : undefined,
       total,
     };
   },
@@ -179,3 +177,17 @@ export const resourceStore = {
 };
 
 export type ResourceStore = typeof resourceStore;
+
+/** The WHERE clauses of a history query (exported for the plan test). */
+export function historyWhere(sql: SqlParams, h: HistoryQuery): string[] {
+  const where = ['true'];
+  if (h.resourceType) where.push(`v.resource_type = ${sql.add(h.resourceType)}`);
+  if (h.id) where.push(`v.id = ${sql.add(h.id)}`);
+  if (h.types) where.push(`v.resource_type = ANY(${sql.add([...h.types])}::text[])`);
+  if (h.excludeTypes?.length)
+    where.push(`NOT (v.resource_type = ANY(${sql.add([...h.excludeTypes])}::text[]))`);
+  if (h.since) where.push(`v.last_updated >= ${sql.add(h.since)}`);
+  if (h.at) where.push(`v.last_updated <= ${sql.add(h.at)}`);
+  if (h.access) where.push(accessSql(sql, h.access, 'v', 'version'));
+  return where;
+}

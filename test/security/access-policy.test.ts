@@ -71,6 +71,14 @@ beforeAll(async () => {
     organization: ref('Organization/vvt-org'),
   });
   r.soRole = await put(q, { resourceType: 'PractitionerRole', id: 'so-role', organization: ura('90000022') });
+  r.soArts = await put(q, { resourceType: 'Practitioner', id: 'so-arts' });
+  // A versioned reference to the practitioner: the reference index resolves it like any other.
+  r.soArtsRole = await put(q, {
+    resourceType: 'PractitionerRole',
+    id: 'so-arts-role',
+    organization: ref('Organization/meso-org'),
+    practitioner: ref('Practitioner/so-arts/_history/1'),
+  });
 
   // p1: the shared MESO patient. p2: only the GP's. p3: a stranger's. p4: referred by the VVT to MESO, no episode yet.
   r.p1 = await put(q, {
@@ -109,6 +117,14 @@ beforeAll(async () => {
     status: 'active',
     intent: 'plan',
     subject: ref('Patient/p1'),
+  });
+  // A versioned subject: in p1's compartment for search (the stored rows), so for read as well (issue 8 §7).
+  r.cpVersioned = await put(q, {
+    resourceType: 'CarePlan',
+    id: 'cp-versioned',
+    status: 'active',
+    intent: 'plan',
+    subject: ref('Patient/p1/_history/3'),
   });
   r.c1 = await put(q, { resourceType: 'Condition', id: 'c1', subject: ref('Patient/p1') });
   r.o1 = await put(q, {
@@ -213,6 +229,7 @@ const READ_MATRIX: Array<[string, string]> = [
   ['ep1', '✓✓✓✓✓'],
   ['ct1', '✓✓✓✓✓'],
   ['cp1', '✓✓✓·✓'],
+  ['cpVersioned', '✓✓✓·✓'],
   ['c1', '✓✓✓·✓'],
   ['o1', '✓✓✓·✓'],
   ['adr1', '✓✓✓·✓'],
@@ -406,6 +423,18 @@ const WRITE_MATRIX: Array<[OrganizationKind, string, 'allowed' | 'denied', () =>
     'update its own PractitionerRole',
     'allowed',
     () => update(r.soRole, { active: true } as Partial<Resource>),
+  ],
+  [
+    'meso-team',
+    'update a Practitioner in one of its roles',
+    'allowed',
+    () => update(r.soArts, { active: true } as Partial<Resource>),
+  ],
+  [
+    'meso-team',
+    "update the GP's Practitioner",
+    'denied',
+    () => update(r.huisarts, { active: false } as Partial<Resource>),
   ],
   [
     'meso-team',

@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../src/store/database';
 import { createTestDatabase } from '../support/test-database';
 import { resourceStore } from '../../src/store/resource-store';
+import { writeIndexes } from '../../src/fhir/search/indexer';
 import type { Caller, OrganizationKind } from '../../src/security/caller';
 import { parseScopes } from '../../src/security/scopes';
 import type { SecurityConfig } from '../../src/security/security-config';
@@ -10,7 +11,7 @@ import type { SecurityConfig } from '../../src/security/security-config';
 /** A fresh, migrated database (the shared test helper). */
 export const freshDatabase = (): Promise<Database> => createTestDatabase();
 
-/** Stores a resource as the repository would (current + a version), bypassing validation and indexes. */
+/** Stores a resource as the repository would (current + a version + its indexes), bypassing validation. */
 export async function put<T extends Resource>(q: Queryable, resource: T): Promise<T> {
   const id = resource.id ?? randomUUID();
   const current = await resourceStore.current(q, resource.resourceType, id);
@@ -31,6 +32,8 @@ export async function put<T extends Resource>(q: Queryable, resource: T): Promis
      ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, content = EXCLUDED.content`,
     params,
   );
+  // The policy reads the stored reference index (who is whose patient), as it does for every real write.
+  await writeIndexes(q, stored as Resource);
   return stored as T;
 }
 

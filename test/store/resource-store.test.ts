@@ -57,7 +57,12 @@ describe('resourceStore', () => {
     await db.transaction(async (tx) => {
       for (let v = 1; v <= 5; v++) await resourceStore.write(tx, version('h', v));
     });
-    const first = await resourceStore.history(db.pool, { resourceType: 'Patient', id: 'h', count: 2 });
+    const first = await resourceStore.history(db.pool, {
+      resourceType: 'Patient',
+      id: 'h',
+      count: 2,
+      total: true,
+    });
     expect(first.total).toBe(5);
     expect(first.versions.map((v) => v.versionId)).toEqual([5, 4]);
     await db.transaction((tx) => resourceStore.write(tx, version('h', 6)));

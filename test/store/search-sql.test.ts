@@ -7,6 +7,7 @@ import { dateLookup } from '../../src/store/lookups/date';
 import { referenceLookup } from '../../src/store/lookups/reference';
 import { keysetSql, orderBy, sortColumns } from '../../src/store/search/keyset';
 import { findPage, pageSql, type MatchQuery } from '../../src/store/search/match-query';
+import { historyWhere } from '../../src/store/resource-store';
 import { createTestDatabase } from '../support/test-database';
 
 let db: Database;
@@ -73,6 +74,33 @@ describe('query plans', () => {
     try {
       await client.query('SET enable_seqscan = off');
       const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan/);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+  });
+});
+
+describe('history query plan', () => {
+  it('filters history for access through indexes, without a sequential scan of resource_version', async () => {
+    const sql = new SqlParams();
+    const where = historyWhere(sql, {
+      count: 5,
+      since: '2025-01-01T00:00:00Z',
+      excludeTypes: ['AuditEvent'],
+      access: {
+        openTypes: ['Organization'],
+        patientIds: ['p1', 'p2'],
+        references: [{ resourceType: 'Task', params: ['owner'], targets: ['Organization/o1'] }],
+        hiddenTypes: ['AuditEvent'],
+      },
+    });
+    const text = `SELECT v.seq FROM resource_version v WHERE ${where.join(' AND ')} ORDER BY v.seq DESC LIMIT 6`;
+    const client = await db.pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, sql.values);
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan/);
     } finally {
       await client.query('RESET enable_seqscan');

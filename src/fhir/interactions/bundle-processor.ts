@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { RequestContext } from '../request-context';
+import { parseReference } from '../../kernel/reference';
 import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../errors';
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
@@ -9,7 +10,11 @@ import { collectReferences, rewriteReferences } from './reference-rewrite';
 
 // R4 http.html#trules: DELETE, then POST, then PUT/PATCH, then GET/HEAD.
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
-const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?.+/;
+
+export interface BundleOptions {
+  /** Largest accepted number of entries (MAX_BUNDLE_ENTRIES): one transaction holds the write lock throughout. */
+  maxEntries: number;
+}
 
 interface ParsedEntry {
   index: number;
@@ -18,19 +23,91 @@ interface ParsedEntry {
 }
 
 /** Processes transaction (atomic, one database transaction) and batch (independent entries) Bundles. */
-export const bundleProcessor = {
-  async process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> {
-    if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
-      throw badRequest(`Bundle.type must be transaction or batch, got "${bundle.type}"`, 'Bundle.type');
+export function createBundleProcessor(options: BundleOptions) {
+  return {
+    async process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> {
+      if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
+        throw badRequest(`Bundle.type must be transaction or batch, got "${bundle.type}"`, 'Bundle.type');
+      }
+      if (bundle.entry !== undefined && !Array.isArray(bundle.entry))
+        throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+      const raw = bundle.entry ?? [];
+      checkSize(raw.length, options.maxEntries);
+      checkUniqueFullUrls(raw);
+      if (bundle.type === 'batch') return batch(ctx, raw, executor);
+      const entries = raw.map((entry, index) => parseEntry(entry, index, ctx.baseUrl));
+      return transaction(ctx, bundle, entries, executor);
+    },
+  };
+}
+
+function checkSize(count: number, max: number): void {
+  if (count <= max) return;
+  throw new FhirError(413, [
+    issue(
+      'too-costly',
+      `The Bundle has ${count} entries; this server accepts at most ${max} (MAX_BUNDLE_ENTRIES). ` +
+        'Split it into several Bundles of at most that size.',
+      'Bundle.entry',
+    ),
+  ]);
+}
+
+/** R4 bdl-7: fullUrl is unique within a Bundle (transaction and batch alike). */
+function checkUniqueFullUrls(entries: readonly BundleEntry[]): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const fullUrl = entry && typeof entry === 'object' ? entry.fullUrl : undefined;
+    if (typeof fullUrl !== 'string') return;
+    const first = seen.get(fullUrl);
+    if (first !== undefined) {
+      throw badRequest(
+        `Entries ${first} and ${index} have the same fullUrl "${fullUrl}"; every entry needs its own fullUrl`,
+        [`Bundle.entry[${first}].fullUrl`, `Bundle.entry[${index}].fullUrl`],
+      );
     }
-    if (bundle.entry !== undefined && !Array.isArray(bundle.entry))
-      throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
-    const entries = (bundle.entry ?? []).map((entry, index) => parseEntry(entry, index, ctx.baseUrl));
-    return bundle.type === 'transaction'
-      ? transaction(ctx, bundle, entries, executor)
-      : batch(ctx, entries, executor);
-  },
-};
+    seen.set(fullUrl, index);
+  });
+}
+
+/**
+ * R4 http.html#trules: a transaction fails when the identities its DELETE, POST and PUT entries act on overlap
+ * (conditional ones after resolution), since the result would depend on the processing order.
+ */
+function checkDistinctTargets(entries: readonly ParsedEntry[]): void {
+  const seen = new Map<string, number>();
+  for (const { index, request } of entries) {
+    if (!['create', 'update', 'delete'].includes(request.kind)) continue;
+    const id = request.kind === 'create' ? (request.matchedId ?? request.assignedId) : request.id;
+    if (!id) continue;
+    const key = `${request.resourceType}/${id}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw badRequest(
+        `Entries ${first} and ${index} both change ${key}; a transaction may touch each resource once`,
+        [`Bundle.entry[${first}].request.url`, `Bundle.entry[${index}].request.url`],
+      );
+    }
+    seen.set(key, index);
+  }
+}
+
+/** The caller's processing deadline (if one is set): a transaction past it is rolled back, not finished late. */
+function checkDeadline(ctx: RequestContext, index: number): void {
+  if (ctx.deadline === undefined || Date.now() <= ctx.deadline) return;
+  throw new FhirError(
+    503,
+    [
+      issue(
+        'timeout',
+        `The transaction ran past its processing deadline at entry ${index}; nothing was stored. ` +
+          'Send smaller Bundles.',
+        `Bundle.entry[${index}]`,
+      ),
+    ],
+    { 'Retry-After': '5' },
+  );
+}
 
 function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedEntry {
   const where = `Bundle.entry[${index}].request`;
@@ -52,7 +129,13 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
   }
   const relative = url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url;
   const [path, queryString = ''] = relative.split('?', 2);
-  const route = routeFor(method, path);
+  let route: ReturnType<typeof routeFor>;
+  try {
+    route = routeFor(method, path);
+  } catch (err) {
+    // e.g. PATCH (405) or an unknown type (404): named by its entry, so the client knows which one.
+    throw withEntry(err, index, where);
+  }
   return {
     index,
     fullUrl: entry.fullUrl,
@@ -78,6 +161,7 @@ async function transaction(
 ): Promise<Bundle> {
   const responses = await executor.repository.writeTransaction(async (tx) => {
     const mapping = await resolveIdentities(tx, entries, executor);
+    checkDistinctTargets(entries);
     await resolveConditionalReferences(tx, entries, mapping, executor);
     const resolvedBundle = {
       ...bundle,
@@ -89,6 +173,7 @@ async function transaction(
     const results = new Map<number, FhirResponse>();
     const invalid: OperationOutcomeIssue[] = [];
     for (const entry of ordered) {
+      checkDeadline(ctx, entry.index);
       try {
         results.set(entry.index, await executeEntry(ctx, entry, executor, tx, resolvedBundle as Bundle));
       } catch (err) {
@@ -104,18 +189,31 @@ async function transaction(
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses.map(responseEntry) };
 }
 
-async function batch(ctx: RequestContext, entries: ParsedEntry[], executor: Executor): Promise<Bundle> {
+/** Batch entries are independent: one that cannot be parsed or fails is answered alone, the rest still run. */
+async function batch(ctx: RequestContext, raw: BundleEntry[], executor: Executor): Promise<Bundle> {
   const entry: BundleEntry[] = [];
-  for (const e of entries) {
+  for (const [index, item] of raw.entries()) {
     try {
+      const e = parseEntry(item, index, ctx.baseUrl);
       entry.push(responseEntry(await executeEntry(ctx, e, executor, undefined)));
     } catch (err) {
-      const error =
-        err instanceof FhirError ? err : new FhirError(500, [issue('exception', 'Internal error')]);
-      entry.push({ response: { status: String(error.status), outcome: error.toOperationOutcome() } });
+      entry.push(failedEntry(ctx, err, index));
     }
   }
   return { resourceType: 'Bundle', type: 'batch-response', entry };
+}
+
+function failedEntry(ctx: RequestContext, err: unknown, index: number): BundleEntry {
+  let error: FhirError;
+  if (err instanceof FhirError) error = err;
+  else {
+    // A fault, not a client mistake: it must reach the log like any other 500, tied to the request.
+    ctx.log?.error({ err, requestId: ctx.requestId, entry: index }, 'batch entry failed');
+    error = new FhirError(500, [
+      issue('exception', `Entry ${index}: internal error (request id ${ctx.requestId})`),
+    ]);
+  }
+  return { response: { status: String(error.status), outcome: error.toOperationOutcome() } };
 }
 
 function executeEntry(
@@ -168,6 +266,11 @@ async function resolveIdentities(
       request.id = match?.id ?? (request.body?.id as string | undefined) ?? randomUUID();
       request.kind = 'update';
       target = `${type}/${request.id}`;
+    } else if (request.kind === 'conditional-delete') {
+      // Resolved up front, so that an overlap with another entry is seen (R4 http.html#trules).
+      const criteria = new URLSearchParams(request.query).toString();
+      const match = await singleMatch(tx, executor, type, criteria, e.index);
+      if (match) Object.assign(request, { kind: 'delete', id: match.id, query: [] });
     }
     if (target && e.fullUrl) mapping.set(e.fullUrl, target);
     // A conditional reference repeating a create's ifNoneExist means that entry, even when it is new.
@@ -186,8 +289,9 @@ async function resolveConditionalReferences(
   for (const e of entries) {
     if (!e.request.body) continue;
     for (const ref of collectReferences(e.request.body)) {
-      if (mapping.has(ref) || !CONDITIONAL_REFERENCE.test(ref)) continue;
-      const [type, criteria] = ref.split('?', 2);
+      const parsed = parseReference(ref);
+      if (mapping.has(ref) || parsed.kind !== 'conditional') continue;
+      const { resourceType: type, criteria } = parsed;
       const match = await singleMatch(tx, executor, type, criteria, e.index);
       if (!match)
         throw preconditionFailed(
@@ -222,11 +326,15 @@ function prefixIssues(issues: OperationOutcomeIssue[], index: number): Operation
   }));
 }
 
-function withEntry(err: unknown, index: number): unknown {
+function withEntry(err: unknown, index: number, expression?: string): unknown {
   if (!(err instanceof FhirError)) return err;
   return new FhirError(
     err.status,
-    err.issues.map((i) => ({ ...i, diagnostics: `Entry ${index}: ${i.diagnostics}` })),
+    err.issues.map((i) => ({
+      ...i,
+      diagnostics: `Entry ${index}: ${i.diagnostics}`,
+      ...(expression && !i.expression ? { expression: [expression] } : {}),
+    })),
     err.headers,
   );
 }

@@ -7,6 +7,7 @@ import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
 import { dateTextProblem } from '../../kernel/calendar';
+import { isSupportedType } from '../resource-types';
 
 export type SearchFn = (
   q: Queryable,
@@ -64,7 +65,7 @@ export class Executor {
         return { status: 200, body: await this.deps.bundles.process(ctx, requireBundle(req.body), this) };
       case 'read': {
         this.scope(ctx, type, 'r');
-        const version = await repo.read(ctx, type, req.id as string);
+        const version = await repo.read(ctx, type, req.id as string, tx);
         await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, tx);
         if (notModified(version, req.ifNoneMatch, req.ifModifiedSince))
           return { ...versionResponse(ctx.baseUrl, version, 304, false), location: undefined };
@@ -72,7 +73,7 @@ export class Executor {
       }
       case 'vread': {
         this.scope(ctx, type, 'r');
-        const version = await repo.vread(ctx, type, req.id as string, req.versionId as string);
+        const version = await repo.vread(ctx, type, req.id as string, req.versionId as string, tx);
         await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`], undefined, tx);
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
       }
@@ -147,9 +148,9 @@ export class Executor {
     if (ctx.caller && this.deps.access) this.deps.access.checkScope(ctx.caller, resourceType, interaction);
   }
 
-  private async restriction(ctx: RequestContext): Promise<RequestContext['access']> {
+  private async restriction(ctx: RequestContext, tx?: Queryable): Promise<RequestContext['access']> {
     if (!ctx.caller || !this.deps.access) return undefined;
-    ctx.access ??= await this.deps.access.restrictionFor(this.deps.repository.db.pool, ctx.caller);
+    ctx.access ??= await this.deps.access.restrictionFor(tx ?? this.deps.repository.db.pool, ctx.caller);
     return ctx.access;
   }
 
@@ -160,7 +161,7 @@ export class Executor {
     tx?: Queryable,
   ): Promise<FhirResponse> {
     this.scope(ctx, type, 's');
-    const access = await this.restriction(ctx);
+    const access = await this.restriction(ctx, tx);
     const bundle = await this.deps.search(tx ?? this.deps.repository.db.pool, type, req.query, {
       baseUrl: ctx.baseUrl,
       lenient: req.lenient,
@@ -176,8 +177,8 @@ export class Executor {
 
   private async history(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
     this.scope(ctx, req.resourceType ?? '*', 'r');
-    await this.restriction(ctx);
-    const known = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty']);
+    const known = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty', '_total']);
+    if (req.kind === 'history-system') known.add('_type');
     const unknown = req.query.find(([k]) => !known.has(k));
     if (unknown && !req.lenient)
       throw badRequest(`History does not support the parameter "${unknown[0]}"`, unknown[0]);
@@ -186,25 +187,41 @@ export class Executor {
     const cursor = get('_cursor');
     if (!Number.isInteger(count) || count < 0)
       throw badRequest(`_count must be a non-negative integer`, '_count');
-    for (const key of ['_since', '_at']) {
-      const v = get(key);
-      // Date.parse rolls 1950-02-30 over to March; PostgreSQL does not, so that would be a 500.
-      if (v !== undefined && (Number.isNaN(Date.parse(v)) || dateTextProblem(v) !== undefined))
-        throw badRequest(`${key} must be an instant, got "${v}"`, key);
-    }
-    const page = await this.deps.repository.history(ctx, {
-      resourceType: req.resourceType,
-      id: req.id,
-      since: get('_since'),
-      at: get('_at'),
-      count,
-      beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
-    });
+    const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
+    await this.restriction(ctx, tx);
+    const page = await this.deps.repository.history(
+      ctx,
+      {
+        resourceType: req.resourceType,
+        id: req.id,
+        since: historyInstant(get('_since'), '_since'),
+        at: historyInstant(get('_at'), '_at'),
+        count,
+        beforeSeq: historyCursor(cursor),
+        types,
+        // One AuditEvent is written per request: system history shows them only when asked for by _type.
+        excludeTypes: req.kind === 'history-system' && !types ? ['AuditEvent'] : undefined,
+        total: wantsHistoryTotal(get('_total'), cursor),
+      },
+      tx,
+    );
     const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
     // Inside a transaction Bundle the audit must use its transaction: it holds the chain lock.
     await this.auditRead(ctx, req.kind, touched, undefined, tx);
     return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page) };
+  }
+
+  /** System history `_type=A,B`: each type must be served and readable (AuditEvent: admins only). */
+  private historyTypes(ctx: RequestContext, req: FhirRequest): string[] | undefined {
+    const values = req.query.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(','));
+    if (values.length === 0) return undefined;
+    for (const type of values) {
+      if (!isSupportedType(type))
+        throw badRequest(`_type "${type}" is not a resource type this server serves`, '_type');
+      this.scope(ctx, type, 'r');
+    }
+    return [...new Set(values)];
   }
 
   private async operation(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
@@ -251,6 +268,33 @@ export class Executor {
       query,
     });
   }
+}
+
+/** `_since`/`_at`: a FHIR instant or date (years 0001-9999), handed to SQL as an ISO instant it always accepts. */
+function historyInstant(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  // Date.parse rolls 1950-02-30 over to March; PostgreSQL does not, so that would be a 500.
+  const malformed = !/^(?!0000)\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?$/.test(value);
+  if (malformed || Number.isNaN(ms) || dateTextProblem(value) !== undefined)
+    throw badRequest(`${name} must be a FHIR instant such as 2025-01-31T12:00:00Z, got "${value}"`, name);
+  return new Date(ms).toISOString();
+}
+
+/** The history `_cursor` is a sequence number from a `next` link; anything else was not issued here. */
+function historyCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(cursor))
+    throw badRequest(`_cursor "${cursor}" is not a history cursor; follow the next link as given`, '_cursor');
+  return Number(cursor);
+}
+
+/** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */
+function wantsHistoryTotal(total: string | undefined, cursor: string | undefined): boolean {
+  if (total === undefined) return cursor === undefined;
+  if (!['none', 'estimate', 'accurate'].includes(total))
+    throw badRequest(`_total must be none, estimate or accurate, got "${total}"`, '_total');
+  return total !== 'none';
 }
 
 function writeResponse(

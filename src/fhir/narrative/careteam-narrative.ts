@@ -1,4 +1,5 @@
 import type { CareTeam, CareTeamParticipant, Narrative, Reference } from '@medplum/fhirtypes';
+import { parseReference } from '../../kernel/reference';
 import { referenceText, referencesText } from './datatypes';
 import { CARE_TEAM_STATUS } from './labels';
 import { codeLabel, conceptsText, formatPeriod, list, narrative } from './xhtml';
@@ -8,7 +9,12 @@ import { objs, str } from './shape';
 const DEFAULT_ROLE: Readonly<Record<string, string>> = { Patient: 'cliënt', RelatedPerson: 'naaste' };
 
 function memberType(member: Reference | undefined): string | undefined {
-  return str(member?.type) ?? str(member?.reference)?.split('/')[0];
+  const type = str(member?.type);
+  if (type) return type;
+  const reference = str(member?.reference);
+  if (!reference) return undefined;
+  const parsed = parseReference(reference);
+  return parsed.kind === 'relative' || parsed.kind === 'absolute' ? parsed.resourceType : undefined;
 }
 
 function participantText(participant: CareTeamParticipant): string | undefined {

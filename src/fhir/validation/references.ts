@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isObject, type ValidationContext } from './context';
+import { parseReference } from '../../kernel/reference';
 
 /**
  * resolve() for references: `#id` in the root resource's contained, then the Bundle given to validate() (by
@@ -27,8 +28,8 @@ const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The resource type a reference string names (`Patient/1`, `https://x/fhir/Patient/1`), if any. */
 export function typeFromReference(ref: string): string | undefined {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[^/]+)?$/.exec(ref);
-  return m?.[1];
+  const parsed = parseReference(ref);
+  return parsed.kind === 'relative' || parsed.kind === 'absolute' ? parsed.resourceType : undefined;
 }
 
 export function referenceString(value: unknown): string | undefined {

@@ -1,5 +1,6 @@
 import type { TypedValue } from '@medplum/core';
 import { badRequest } from '../../fhir/errors';
+import { parseReference as parseLiteral } from '../../kernel/reference';
 import {
   asObject,
   asString,
@@ -12,9 +13,6 @@ import {
   type SqlParams,
 } from './lookup';
 
-// R4 references.html#literal: a relative reference is Type/id, optionally with a version.
-const RELATIVE = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-
 export interface ParsedReference {
   ref: string;
   targetType?: string;
@@ -23,11 +21,22 @@ export interface ParsedReference {
 
 /** A literal reference as the index stores it: relative ones lose their version; contained ones are skipped. */
 export function parseReference(reference: string): ParsedReference | undefined {
-  if (reference.startsWith('#')) return undefined;
-  const m = RELATIVE.exec(reference);
-  if (m) return { ref: `${m[1]}/${m[2]}`, targetType: m[1], targetId: m[2] };
-  // canonical references may carry |version; search matches the canonical URL itself.
-  return { ref: reference.split('|')[0] };
+  const parsed = parseLiteral(reference);
+  switch (parsed.kind) {
+    case 'contained':
+      return undefined;
+    case 'relative':
+      return {
+        ref: `${parsed.resourceType}/${parsed.id}`,
+        targetType: parsed.resourceType,
+        targetId: parsed.id,
+      };
+    case 'other':
+      // canonical references may carry |version; search matches the canonical URL itself.
+      return { ref: parsed.url };
+    default:
+      return { ref: reference };
+  }
 }
 
 function rowFor(tv: TypedValue): IndexRow | undefined {
