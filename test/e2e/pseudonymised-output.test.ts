@@ -4,7 +4,7 @@ import type { Bundle, EpisodeOfCare, Patient, Resource } from '@medplum/fhirtype
 import { startTestServer, type TestServer } from '../support/test-server';
 import { searchableParams } from '../../src/fhir/search/registry';
 import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
-import { BSN } from './e2e-helpers';
+import { BSN, asSeenBy } from './e2e-helpers';
 
 /**
  * Issue 8 §8: the regional platform (demo-platform-drenthe, identifiable: false) gets pseudonymised data on
@@ -262,7 +262,10 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
 
   it('cannot use real ids or forged pseudonyms: 404 or nothing found, never an error', async () => {
     const realId = secrets.personIds[0];
-    expect((await get(`Patient/${realId}`)).status).toBe(404);
+    const guessed = await get(`Patient/${realId}`);
+    expect(guessed.status).toBe(404);
+    // The answer must not turn a guessed real id into its pseudonym either.
+    expect(guessed.text).not.toContain(asSeenBy('platform', 'Patient', realId));
     expect((await get(`Patient/${realId}/_history`)).status).toBe(404);
     const pseudo = patients[0].id as string;
     const forged = `${pseudo.slice(0, -1)}${pseudo.endsWith('A') ? 'B' : 'A'}`;

@@ -33,9 +33,8 @@ export function admitRequest(req: FhirRequest, ctx: ReleaseContext): FhirRequest
     case 'history-system':
       return { ...req, query: admitQuery(req, ctx) };
     case 'operation':
-      if (req.id)
-        throw forbidden(`$${req.operation} on a stored resource is not available to pseudonymised clients`);
-      return req;
+      // $validate echoes resources and references in its messages; no operation is released yet.
+      throw forbidden(`$${req.operation} is not available to pseudonymised clients`);
     default:
       throw forbidden(
         'Pseudonymised clients cannot write; this client is registered for pseudonymised reading only',
@@ -69,7 +68,9 @@ function resolvePathId(req: FhirRequest, ctx: ReleaseContext): string | undefine
   if (!PERSON_TYPES.has(type)) return sent;
   const real = ctx.codec.resolveId(type, sent);
   // A real id, a forged or a mistyped pseudonym: as unknown as any id that does not exist.
-  if (real === undefined) throw notFound(`${type}/${sent} is not known`);
+  // The message does not repeat the id: the egress would turn a guessed real id into its pseudonym.
+  if (real === undefined)
+    throw notFound(`No ${type} with this id; use the pseudonymous ids this service gave you`);
   ctx.restore.set(real, sent);
   return real;
 }

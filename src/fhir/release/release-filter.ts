@@ -65,7 +65,8 @@ export function releaseResource<T extends Resource>(resource: T, ctx: ReleaseCon
 
 function labelled(resource: Resource): Resource {
   const meta = { ...(resource.meta ?? {}) };
-  meta.security = [...(meta.security ?? []), PSEUDONYMISED_LABEL];
+  const others = (meta.security ?? []).filter((c) => c.code !== PSEUDONYMISED_LABEL.code);
+  meta.security = [...others, PSEUDONYMISED_LABEL];
   return { ...resource, meta };
 }
 
