@@ -97,6 +97,30 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Every secret of the demo data found in these responses, as `kind "value" in url`. */
+function leaksIn(list: typeof responses): string[] {
+  const forbidden: Array<[string, string[]]> = [
+    ['BSN', secrets.bsns],
+    ['name', secrets.names],
+    ['street', secrets.streets],
+    ['birth date', secrets.birthDates],
+    ['phone', secrets.phones],
+    ['postcode', secrets.postcodes],
+    ['real id', secrets.personIds],
+  ];
+  const leaks: string[] = [];
+  for (const { url, text } of list)
+    for (const [kind, values] of forbidden)
+      for (const value of values) {
+        // A request that sends a real id (on purpose, to see it refused) may see it echoed in its self link.
+        if (url.includes(value)) continue;
+        const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        if (new RegExp(`(^|[^A-Za-z0-9])${escaped}($|[^A-Za-z0-9])`).test(text))
+          leaks.push(`${kind} "${value}" in ${url}`);
+      }
+  return leaks;
+}
+
 const PLATFORM_TYPES = [
   'Patient',
   'EpisodeOfCare',
@@ -126,6 +150,12 @@ async function walkEverything(): Promise<void> {
     await get(`${type}?_count=100`, platformAuth, 'application/fhir+xml');
     await get(`${type}/_history?_count=100`);
   }
+  for (const iterate of [
+    'EpisodeOfCare?_include=EpisodeOfCare:patient&_include:iterate=Patient:general-practitioner',
+    'Patient?_revinclude=EpisodeOfCare:patient&_revinclude:iterate=Task:focus&_include:iterate=EpisodeOfCare:team',
+    'CareTeam?_include=CareTeam:participant&_include=CareTeam:subject&_revinclude=EpisodeOfCare:team',
+  ])
+    fullUrlsOf(await bundleOf(iterate)).forEach((u) => seen.add(u));
   await get('_history?_count=100');
   await get('_history?_count=100', platformAuth, 'application/fhir+xml');
   for (const url of seen) {
@@ -153,24 +183,7 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
     expect(responses.length).toBeGreaterThan(250);
     expect(secrets.bsns.length).toBeGreaterThanOrEqual(3);
     expect(secrets.names.length).toBeGreaterThan(5);
-    const forbidden: Array<[string, string[]]> = [
-      ['BSN', secrets.bsns],
-      ['name', secrets.names],
-      ['street', secrets.streets],
-      ['birth date', secrets.birthDates],
-      ['phone', secrets.phones],
-      ['postcode', secrets.postcodes],
-      ['real id', secrets.personIds],
-    ];
-    const leaks: string[] = [];
-    for (const { url, text } of responses)
-      for (const [kind, values] of forbidden)
-        for (const value of values) {
-          const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-          if (new RegExp(`(^|[^A-Za-z0-9])${escaped}($|[^A-Za-z0-9])`).test(text))
-            leaks.push(`${kind} "${value}" in ${url}`);
-        }
-    expect(leaks).toEqual([]);
+    expect(leaksIn(responses)).toEqual([]);
   });
 
   it('gets pseudonymised patients: BSN pseudonym, year of birth, municipality and 4-digit postcode', () => {
@@ -235,6 +248,19 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
       expect(bundle.entry?.map((e) => e.resource?.id).sort()).toEqual(mine);
       expect(bundle.link?.[0].url).toContain(encodeURIComponent(value).replace(/%2F/g, '%2F'));
     }
+    // The same through fhir-kit-client, paging included.
+    const client = await server.client('platform');
+    expect(((await client.read({ resourceType: 'Patient', id: pseudo })) as unknown as Patient).id).toBe(
+      pseudo,
+    );
+    const first = (await client.search({
+      resourceType: 'EpisodeOfCare',
+      searchParams: { patient: pseudo, _count: '1' },
+    })) as unknown as Bundle;
+    const pages = [first];
+    for (let page = first; page.link?.some((l) => l.relation === 'next'); pages.push(page))
+      page = (await client.nextPage({ bundle: page as never })) as unknown as Bundle;
+    expect(pages.flatMap((b) => b.entry?.map((e) => e.resource?.id) ?? []).sort()).toEqual(mine);
     const byId = await bundleOf(`Patient?_id=${pseudo}`);
     expect(byId.entry?.map((e) => e.resource?.id)).toEqual([pseudo]);
     const vread = await get(`Patient/${pseudo}/_history/1`);
@@ -274,6 +300,7 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
     for (const value of [realId, `Patient/${realId}`, forged]) {
       const bundle = await bundleOf(`EpisodeOfCare?patient=${encodeURIComponent(value)}`);
       expect(bundle.entry ?? []).toEqual([]);
+      expect(JSON.stringify(bundle)).not.toContain(asSeenBy('platform', 'Patient', realId));
     }
     expect((await bundleOf(`Patient?_id=${realId}`)).entry ?? []).toEqual([]);
   });
@@ -328,9 +355,15 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
     expect((await get(`Patient/${pseudo}/$validate`)).status).toBe(403);
   });
 
-  it('leaves identifiable clients untouched', async () => {
+  it('leaks nothing in the follow-up requests, refusals and batches either', () => {
+    expect(leaksIn(responses)).toEqual([]);
+  });
+
+  it('leaves identifiable clients untouched (and the scan does find their secrets)', async () => {
     const real = (await get(`Patient?_count=100`, adminAuth)).json as Bundle;
     const text = JSON.stringify(real);
+    const found = leaksIn([{ url: 'admin', status: 200, text }]).map((l) => l.split(' ')[0]);
+    expect(new Set(found)).toEqual(new Set(['BSN', 'name', 'street', 'birth', 'phone', 'postcode', 'real']));
     for (const bsn of secrets.bsns.slice(0, 3)) expect(text).toContain(bsn);
     expect(real.entry?.map((e) => e.resource?.id).sort()).toEqual(
       secrets.personIds.filter((id) => text.includes(`"id":"${id}"`)).sort(),
