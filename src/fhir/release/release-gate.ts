@@ -1,6 +1,7 @@
 import type { FhirRequest, FhirResponse } from '../interactions/fhir-request';
 import { admitRequest } from './release-door';
-import { releaseError, releaseResponse, type ReleaseContext } from './release-filter';
+import type { Resource } from '@medplum/fhirtypes';
+import { releaseError, releaseResource, releaseResponse, type ReleaseContext } from './release-filter';
 import { PseudonymCodec } from './pseudonym-codec';
 
 /**
@@ -12,6 +13,11 @@ export class ReleaseGate {
 
   constructor(pseudonymKey: string) {
     this.codec = new PseudonymCodec(pseudonymKey);
+  }
+
+  /** One resource as a pseudonymised caller may see it (for paths outside the executor, e.g. Bulk export). */
+  releaseResource<T extends Resource>(resource: T): T {
+    return releaseResource(resource, { codec: this.codec, restore: new Map() });
   }
 
   async around(
