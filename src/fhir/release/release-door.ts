@@ -149,7 +149,7 @@ function admitSearchValue(type: string, key: string, value: string, ctx: Release
     if (def?.type === 'reference') types = isType(modifier) ? [modifier] : [...def.targets];
   }
   const { code, modifier } = last;
-  if (modifier !== undefined && !isType(modifier)) return value; // :missing, :not, … carry no reference
+  if (modifier === 'missing') return value; // true or false: no id
   if (code === '_id' && last.types.some((t) => PERSON_TYPES.has(t)))
     return mapValues(value, (v) =>
       resolveBare(
@@ -161,7 +161,7 @@ function admitSearchValue(type: string, key: string, value: string, ctx: Release
       ),
     );
   const def = last.types.map((t) => searchParam(t, code)).find((d) => d);
-  if (def?.type !== 'reference') return value;
+  if (def?.type !== 'reference' || (modifier !== undefined && !isType(modifier))) return value;
   const targets = modifier ? [modifier] : def.targets;
   if (!targets.some((t) => PERSON_TYPES.has(t)) && targets.length) return value;
   return mapValues(value, (v) => admitReferenceValue(v, targets, Boolean(modifier), key, ctx));

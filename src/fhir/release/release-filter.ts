@@ -32,6 +32,15 @@ const released = new WeakSet<object>();
 const isObject = (v: Json): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const PERSON_REF = /(^|[/=,|\s'"(])(Patient|RelatedPerson)\/([A-Za-z0-9\-.]{1,64})(?=$|[/?&,|\s'"):;])/g;
 
+/** `Patient/<id>` inside any text (a message, a URL token, a criteria string) with the id pseudonymised. */
+function pseudonymiseRefsIn(text: string, ctx: ReleaseContext): string {
+  return text.replace(PERSON_REF, (_m, pre: string, type: string, id: string) => {
+    // A sentence may end right after the id: "… Patient/123." names 123.
+    const real = id.replace(/\.+$/, '');
+    return `${pre}${type}/${ctx.codec.pseudonymId(type, real || id)}${id.slice(real.length)}`;
+  });
+}
+
 /** A FhirResponse as a pseudonymised caller may see it: body walked, Location rewritten. */
 export function releaseResponse(response: FhirResponse, ctx: ReleaseContext): FhirResponse {
   return {
@@ -105,9 +114,7 @@ function releaseOutcome(outcome: OperationOutcome, ctx: ReleaseContext): Operati
 export function releaseText(text: string, ctx: ReleaseContext): string {
   let out = text;
   for (const [real, sent] of ctx.restore) out = out.split(real).join(sent);
-  out = out.replace(PERSON_REF, (_m, pre: string, type: string, id: string) => {
-    return `${pre}${type}/${ctx.codec.pseudonymId(type, id)}`;
-  });
+  out = pseudonymiseRefsIn(out, ctx);
   return out.replace(/(?<![0-9])[0-9]{9}(?![0-9])/g, '[number removed]');
 }
 
@@ -140,9 +147,7 @@ export function releaseUrl(url: string, ctx: ReleaseContext): string {
 function releaseToken(token: string, ctx: ReleaseContext): string {
   const restored = ctx.restore.get(token);
   if (restored !== undefined) return restored;
-  return token.replace(PERSON_REF, (_m, pre: string, type: string, id: string) => {
-    return `${pre}${type}/${ctx.codec.pseudonymId(type, id)}`;
-  });
+  return pseudonymiseRefsIn(token, ctx);
 }
 
 function releaseReference(reference: string, ctx: ReleaseContext): string {
@@ -195,6 +200,8 @@ function walk(
     const items = node.map((v) => walk(v, ctx, removed)).filter((v) => v !== undefined);
     return items.length ? items : undefined;
   }
+  // Strings that embed a person reference (Subscription.criteria, a request url) are rewritten too.
+  if (typeof node === 'string') return node.includes('/') ? pseudonymiseRefsIn(node, ctx) : node;
   if (!isObject(node)) return node;
   if (!root && typeof node.resourceType === 'string')
     return releaseResource(node as unknown as Resource, ctx);

@@ -112,6 +112,9 @@ describe('the door: search values', () => {
     expect(admitted(search('Task', ['subject:Patient', PSEUDO]))).toEqual([['subject:Patient', REAL]]);
     expect(admitted(search('Patient', ['_id', `${PSEUDO},${PSEUDO}`]))).toEqual([['_id', `${REAL},${REAL}`]]);
     expect(admitted(search('EpisodeOfCare', ['patient._id', PSEUDO]))).toEqual([['patient._id', REAL]]);
+    // With a modifier too: Patient?_id:not=<real id> must not tell whether that real id exists.
+    expect(admitted(search('Patient', ['_id:not', PSEUDO]))).toEqual([['_id:not', REAL]]);
+    expect(admitted(search('Patient', ['_id:not', REAL]))[0][1]).toMatch(/^unknown-pseudonym-/);
   });
 
   it('makes real ids and forged pseudonyms match nothing, and remembers what was sent', () => {

@@ -293,6 +293,16 @@ describe('release of Bundles, URLs, headers and messages', () => {
     expect(releaseError(other, c)).toBe(other);
   });
 
+  it('rewrites person references embedded in any string, and in a message that ends after the id', () => {
+    const sub = releaseResource(
+      { resourceType: 'Subscription', criteria: 'Task?patient=Patient/a', status: 'active' } as Resource,
+      ctx(),
+    );
+    expect((sub as unknown as { criteria: string }).criteria).toBe(`Task?patient=Patient/${P('a')}`);
+    const err = releaseError(notFound('Not found: Patient/a.'), ctx()) as FhirError;
+    expect(err.issues[0].diagnostics).toBe(`Not found: Patient/${P('a')}.`);
+  });
+
   it('leaves other servers and professionals in URLs alone, but never a person id', () => {
     expect(releaseUrl(`${BASE}/Practitioner/x?organization=Organization/o`, ctx())).toBe(
       `${BASE}/Practitioner/x?organization=Organization%2Fo`,
