@@ -74,7 +74,8 @@ export function releaseResource<T extends Resource>(resource: T, ctx: ReleaseCon
 
 function labelled(resource: Resource): Resource {
   const meta = { ...(resource.meta ?? {}) };
-  const others = (meta.security ?? []).filter((c) => c.code !== PSEUDONYMISED_LABEL.code);
+  const security = Array.isArray(meta.security) ? meta.security : [];
+  const others = security.filter((c) => c?.code !== PSEUDONYMISED_LABEL.code);
   meta.security = [...others, PSEUDONYMISED_LABEL];
   return { ...resource, meta };
 }

@@ -139,4 +139,5 @@ export const CONTROL_PARAMS: ReadonlySet<string> = new Set([
   '_at',
   '_sort',
   '_cursor',
+  '_type',
 ]);
