@@ -22,6 +22,30 @@ export interface Config {
   maxBundleEntries: number;
   loadDemoData: boolean;
   nodeEnv: string;
+  /** Key of the pseudonyms for non-identifiable clients (HMAC and SIV encryption); required in production. */
+  pseudonymKey: string;
+}
+
+/**
+ * DEMO-ONLY development default: fixed, so pseudonyms stay the same across restarts of a development service.
+ * It is published here, so anyone can reverse pseudonyms made with it; production refuses to start without
+ * its own PSEUDONYM_KEY.
+ */
+export const DEMO_PSEUDONYM_KEY = 'DEMO-ONLY-meso-fhir-pseudonym-key-never-use-in-production';
+
+function pseudonymKeyFrom(env: NodeJS.ProcessEnv, nodeEnv: string): string {
+  const key = env.PSEUDONYM_KEY;
+  if (!key) {
+    if (nodeEnv === 'production')
+      throw new Error(
+        'Configuration PSEUDONYM_KEY is required in production (at least 32 characters, e.g. `openssl rand -base64 32`)',
+      );
+    return DEMO_PSEUDONYM_KEY;
+  }
+  if (key.length < 32) throw new Error('Configuration PSEUDONYM_KEY must be at least 32 characters');
+  if (nodeEnv === 'production' && key === DEMO_PSEUDONYM_KEY)
+    throw new Error('Configuration PSEUDONYM_KEY must not be the published demo key in production');
+  return key;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -49,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: intFrom(env, 'MAX_BUNDLE_ENTRIES', 1000),
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
+    pseudonymKey: pseudonymKeyFrom(env, env.NODE_ENV ?? 'development'),
   };
 }

@@ -13,6 +13,7 @@ import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedSearchParams } from './search/search';
 import { removeIndexes, writeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
+import { ReleaseGate } from './release/release-gate';
 
 export interface FhirEngine {
   executor: Executor;
@@ -25,7 +26,7 @@ const { version } = require(projectPath('package.json')) as { version: string };
 /** Builds the FHIR layer: validator, repository (the write path), operations and the interaction executor. */
 export async function buildFhirEngine(deps: {
   db: Database;
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries'>;
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries' | 'pseudonymKey'>;
   access?: AccessGuard;
   audit?: AuditSink;
 }): Promise<FhirEngine> {
@@ -58,6 +59,7 @@ export async function buildFhirEngine(deps: {
     access: deps.access,
     audit: deps.audit,
     paging: { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount },
+    release: new ReleaseGate(deps.config.pseudonymKey),
   });
   return { executor, conformance };
 }

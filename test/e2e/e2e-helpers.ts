@@ -1,7 +1,18 @@
 import Client from 'fhir-kit-client';
 import type { Bundle, BundleEntry, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 
+import { DEMO_PSEUDONYM_KEY } from '../../src/config';
+import { PseudonymCodec } from '../../src/fhir/release/pseudonym-codec';
+
 /** Shared helpers for the end-to-end tests (not a test file itself). */
+
+const demoCodec = new PseudonymCodec(DEMO_PSEUDONYM_KEY);
+
+/** The id a role knows a resource by: the non-identifiable platform gets pseudonymous person ids (issue 8 §8). */
+export function asSeenBy(role: string, resourceType: string, id: string): string {
+  const person = resourceType === 'Patient' || resourceType === 'RelatedPerson';
+  return role === 'platform' && person ? demoCodec.pseudonymId(resourceType, id) : id;
+}
 
 export const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 export const URA = 'http://fhir.nl/fhir/NamingSystem/ura';

@@ -2,7 +2,8 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
 import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../request-context';
-import { badRequest, notSupported, operationOutcome, issue } from '../errors';
+import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../errors';
+import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
@@ -40,6 +41,8 @@ export interface ExecutorDeps {
   access?: AccessGuard;
   audit?: AuditSink;
   paging: { defaultCount: number; maxCount: number };
+  /** Pseudonymised output (src/fhir/release); without it, pseudonymised callers are refused. */
+  release?: ReleaseGate;
 }
 
 /** Executes one FhirRequest: scope check → interaction → read audit. Writes are audited inside the repository. */
@@ -50,7 +53,20 @@ export class Executor {
     return this.deps.repository;
   }
 
+  /** Every response to a pseudonymised caller leaves through the release gate, Bundle entries included. */
   async execute(
+    ctx: RequestContext,
+    req: FhirRequest,
+    tx?: Queryable,
+    bundle?: Bundle,
+  ): Promise<FhirResponse> {
+    if (!ctx.caller?.pseudonymised) return this.interact(ctx, req, tx, bundle);
+    if (!this.deps.release)
+      throw new FhirError(403, [issue('forbidden', 'Pseudonymised output is not available')]);
+    return this.deps.release.around(req, (admitted) => this.interact(ctx, admitted, tx, bundle));
+  }
+
+  private async interact(
     ctx: RequestContext,
     req: FhirRequest,
     tx?: Queryable,
