@@ -229,7 +229,14 @@ function parseXml(xml: string, { strictEntities, maxDepth, fail }: ParseOptions)
   };
   parser.oncomment = (text) => current().push({ kind: 'comment', text });
   parser.onprocessinginstruction = ({ name, body }) => current().push({ kind: 'pi', target: name, body });
-  parser.write(xml.startsWith('\uFEFF') ? xml.slice(1) : xml).close();
+  try {
+    parser.write(xml.startsWith('\uFEFF') ? xml.slice(1) : xml).close();
+  } catch (err) {
+    // sax decodes a character reference with String.fromCodePoint, which throws a RangeError above U+10FFFF.
+    if (err instanceof RangeError)
+      throw fail(`Malformed XML: a character reference beyond U+10FFFF (${at()})`);
+    throw err;
+  }
   const roots = top.filter((node): node is XElement => node.kind === 'element');
   if (roots.length === 0) throw fail('The XML document has no root element');
   if (roots.length > 1)
