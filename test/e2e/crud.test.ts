@@ -246,6 +246,33 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     expectOutcome(await search.json(), 'invalid', /NUL/);
   });
 
+  it('400, not a database error, for a _since or _at the database cannot read (found by the fuzz suite)', async () => {
+    for (const query of [
+      '_since=-0',
+      '_since=2025x',
+      '_at=1',
+      '_since=9999-12-31T23:00:00-05:00',
+      '_at=2025-02-30',
+    ]) {
+      const res = await raw(`Patient/_history?${query}`, { method: 'GET' });
+      expect(res.status).toBe(400);
+      expectOutcome(await res.json(), 'invalid', /must be an instant/);
+    }
+    for (const query of ['_since=2025', '_since=2025-01', '_at=2025-01-31T12:00:00%2B01:00']) {
+      expect((await raw(`Patient/_history?${query}`, { method: 'GET' })).status).toBe(200);
+    }
+  });
+
+  it('400 for a NUL character in the form body of POST _search too (found by the fuzz suite)', async () => {
+    const res = await raw('Patient/_search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=a%00b',
+    });
+    expect(res.status).toBe(400);
+    expectOutcome(await res.json(), 'invalid', /NUL/);
+  });
+
   it('422 for a resource claiming a profile the server does not know', async () => {
     const patient = {
       ...newFromExample<Patient>('nl-core-Patient-01'),

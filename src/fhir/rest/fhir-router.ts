@@ -96,12 +96,6 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   const route = routeFor(req.method, req.path);
   const prefer = parsePrefer(req.get('prefer'));
   const query = queryPairs(req);
-  const nul = query.find(([k, v]) => hasNulCharacter(k) || hasNulCharacter(v));
-  if (nul)
-    throw badRequest(
-      `The search parameter "${nul[0]}" contains a NUL character (%00)`,
-      nul[0].split(String.fromCharCode(0)).join(''),
-    );
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: Resource | undefined;
   if (route.kind === 'search-type' && req.method === 'POST') {
@@ -113,6 +107,13 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   } else if (raw.length > 0 && (req.method === 'POST' || req.method === 'PUT')) {
     body = parseBody(raw.toString('utf8'), requestFormat(req.get('content-type')), options.maxJsonDepth);
   }
+  // After POST _search has added its form parameters: they reach the database just the same.
+  const nul = query.find(([k, v]) => hasNulCharacter(k) || hasNulCharacter(v));
+  if (nul)
+    throw badRequest(
+      `The search parameter "${nul[0]}" contains a NUL character (%00)`,
+      nul[0].split(String.fromCharCode(0)).join(''),
+    );
   return {
     ...route,
     method: req.method,
