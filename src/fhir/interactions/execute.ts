@@ -6,6 +6,7 @@ import { badRequest, notSupported, operationOutcome, issue } from '../errors';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
+import { historyInstant } from './history-instant';
 
 export type SearchFn = (
   q: Queryable,
@@ -185,16 +186,13 @@ export class Executor {
     const cursor = get('_cursor');
     if (!Number.isInteger(count) || count < 0)
       throw badRequest(`_count must be a non-negative integer`, '_count');
-    for (const key of ['_since', '_at']) {
-      const v = get(key);
-      if (v !== undefined && Number.isNaN(Date.parse(v)))
-        throw badRequest(`${key} must be an instant, got "${v}"`, key);
-    }
+    const since = historyInstant('_since', get('_since'));
+    const at = historyInstant('_at', get('_at'));
     const page = await this.deps.repository.history(ctx, {
       resourceType: req.resourceType,
       id: req.id,
-      since: get('_since'),
-      at: get('_at'),
+      since,
+      at,
       count,
       beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
     });
