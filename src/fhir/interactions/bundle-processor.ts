@@ -50,6 +50,7 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
       `Bundle.entry[${index}].resource`,
     );
   }
+  requireStrings(entry, index);
   const relative = url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url;
   const [path, queryString = ''] = relative.split('?', 2);
   const route = routeFor(method, path);
@@ -68,6 +69,21 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
       lenient: false,
     },
   };
+}
+
+// Bundle.entry.fullUrl and request.ifMatch … are strings in R4; null or an object would reach the executor.
+const ENTRY_STRINGS = ['ifMatch', 'ifNoneExist', 'ifNoneMatch', 'ifModifiedSince'] as const;
+
+function requireStrings(entry: BundleEntry, index: number): void {
+  const wrong = (value: unknown) => value !== undefined && typeof value !== 'string';
+  if (wrong(entry.fullUrl))
+    throw badRequest(`Entry ${index}: fullUrl must be a string`, `Bundle.entry[${index}].fullUrl`);
+  const field = ENTRY_STRINGS.find((name) => wrong(entry.request?.[name]));
+  if (field)
+    throw badRequest(
+      `Entry ${index}: request.${field} must be a string`,
+      `Bundle.entry[${index}].request.${field}`,
+    );
 }
 
 async function transaction(
