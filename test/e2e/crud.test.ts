@@ -263,6 +263,12 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     }
   });
 
+  it('400, also in XML, for a control character in a search parameter (found by the fuzz suite)', async () => {
+    const res = await raw('Task?_lastUpdated=%01&_format=xml', { method: 'GET' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/contains the character U\+0001, which FHIR strings cannot hold/);
+  });
+
   it('400 for a NUL character in the form body of POST _search too (found by the fuzz suite)', async () => {
     const res = await raw('Patient/_search', {
       method: 'POST',
