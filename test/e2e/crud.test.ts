@@ -1,5 +1,5 @@
 import Client from 'fhir-kit-client';
-import type { OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
 import { newFromExample } from '../support/fixtures';
 
@@ -267,6 +267,23 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     const res = await raw('Task?_lastUpdated=%01&_format=xml', { method: 'GET' });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/contains the character U\+0001, which FHIR strings cannot hold/);
+  });
+
+  it('history: _count=0 is an empty page, a blank _count or a garbage _cursor a 400 (found by the fuzz suite)', async () => {
+    const empty = await raw('Patient/_history?_count=0', { method: 'GET' });
+    expect(empty.status).toBe(200);
+    expect(((await empty.json()) as Bundle).entry ?? []).toEqual([]);
+    for (const query of [
+      '_count=%20',
+      '_count=%E2%80%A8',
+      '_count=-1',
+      '_cursor=x',
+      '_cursor=99999999999999999999',
+    ]) {
+      const res = await raw(`Patient/_history?${query}`, { method: 'GET' });
+      expect(res.status).toBe(400);
+      expectOutcome(await res.json(), 'invalid', /_count|_cursor/);
+    }
   });
 
   it('400 for a NUL character in the form body of POST _search too (found by the fuzz suite)', async () => {

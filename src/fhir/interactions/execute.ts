@@ -6,7 +6,7 @@ import { badRequest, notSupported, operationOutcome, issue } from '../errors';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
-import { historyInstant } from './history-instant';
+import { historyCount, historyCursor, historyInstant } from './history-params';
 
 export type SearchFn = (
   q: Queryable,
@@ -182,10 +182,8 @@ export class Executor {
     if (unknown && !req.lenient)
       throw badRequest(`History does not support the parameter "${unknown[0]}"`, unknown[0]);
     const get = (k: string) => req.query.find(([key]) => key === k)?.[1];
-    const count = Math.min(Number(get('_count') ?? this.deps.paging.defaultCount), this.deps.paging.maxCount);
-    const cursor = get('_cursor');
-    if (!Number.isInteger(count) || count < 0)
-      throw badRequest(`_count must be a non-negative integer`, '_count');
+    const { defaultCount, maxCount } = this.deps.paging;
+    const count = historyCount(get('_count'), defaultCount, maxCount);
     const since = historyInstant('_since', get('_since'));
     const at = historyInstant('_at', get('_at'));
     const page = await this.deps.repository.history(ctx, {
@@ -194,7 +192,7 @@ export class Executor {
       since,
       at,
       count,
-      beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
+      beforeSeq: historyCursor(get('_cursor')),
     });
     const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);

@@ -20,3 +20,20 @@ export function historyInstant(name: string, value: string | undefined): string 
     );
   return new Date(range.lo).toISOString();
 }
+
+/** `_count`: digits only (Number() reads "", " " and "\u2028" as 0), at most `max`. */
+export function historyCount(value: string | undefined, fallback: number, max: number): number {
+  // An empty value is ignored, as in search (R4 search.html#errors).
+  if (value === undefined || value === '') return Math.min(fallback, max);
+  if (!/^\d{1,9}$/.test(value))
+    throw badRequest(`_count must be a non-negative integer, got "${value}"`, '_count');
+  return Math.min(Number(value), max);
+}
+
+/** `_cursor` of a history page: the sequence number the server put in its next link. */
+export function historyCursor(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value))
+    throw badRequest(`Invalid _cursor "${value}": use the next link of a history page`, '_cursor');
+  return Number(value);
+}
