@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../store/access-restriction';
 import type { Caller } from '../security/caller';
+import type { Logger } from 'pino';
 
 /** Everything an interaction needs to know about the request it serves. */
 export interface RequestContext {
@@ -11,6 +12,8 @@ export interface RequestContext {
   caller?: Caller;
   /** What the caller may see; undefined = unrestricted. Computed once per request by the AccessGuard. */
   access?: AccessRestriction;
+  /** The request's logger (its lines carry the request id), for faults that do not end the request. */
+  logger?: Logger;
 }
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';

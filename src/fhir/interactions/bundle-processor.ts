@@ -126,6 +126,8 @@ async function batch(ctx: RequestContext, entries: ParsedEntry[], executor: Exec
     try {
       entry.push(responseEntry(await executeEntry(ctx, e, executor, undefined)));
     } catch (err) {
+      // The batch itself answers 200, so this entry's fault is logged here or never.
+      if (!(err instanceof FhirError)) ctx.logger?.error({ err, entry: e.index }, 'batch entry failed');
       const error =
         err instanceof FhirError ? err : new FhirError(500, [issue('exception', 'Internal error')]);
       entry.push({ response: { status: String(error.status), outcome: error.toOperationOutcome() } });

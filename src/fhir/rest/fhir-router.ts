@@ -54,6 +54,7 @@ function requestContext(req: Request, res: Response, configured?: string): Reque
     requestId: res.locals.requestId as string,
     baseUrl: baseUrlOf(req, configured),
     caller: res.locals.caller,
+    logger: res.locals.logger,
   };
 }
 
