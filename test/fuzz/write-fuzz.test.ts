@@ -309,6 +309,8 @@ describeFuzz('write fuzz: hostile values at every path of every demo resource', 
   );
 });
 
+const ENVELOPE_PATIENT = { system: 'https://meso-zorg.nl/fhir/NamingSystem/demo-id', value: 'fuzz-envelope' };
+
 /** A small Bundle of the usual entry kinds: a conditional create, a versioned update, a search, a read. */
 function envelopeOf(resources: Resource[]): Bundle {
   const patient = resources.find((r) => r.resourceType === 'Patient') as Resource;
@@ -320,8 +322,13 @@ function envelopeOf(resources: Resource[]): Bundle {
     entry: [
       {
         fullUrl: 'urn:uuid:9b0c4a8e-55f3-4a0e-a8a5-1d5b0f6f0001',
-        resource: newPatient as Resource,
-        request: { method: 'POST', url: 'Patient', ifNoneExist: `_id=${patient.id}` },
+        // A patient of its own, so that what the write fuzz left in the demo patients is not read back here.
+        resource: { ...newPatient, identifier: [ENVELOPE_PATIENT] } as Resource,
+        request: {
+          method: 'POST',
+          url: 'Patient',
+          ifNoneExist: `identifier=${ENVELOPE_PATIENT.system}|${ENVELOPE_PATIENT.value}`,
+        },
       },
       {
         fullUrl: `Condition/${condition.id}`,
