@@ -12,9 +12,9 @@ import { describeFuzz, FUZZ_SEED, fcParams, timeoutFor } from './fuzz-config';
  * _since/_at/_count/_cursor; vread and read with hostile ids; forged paging cursors. Property: never a 5xx, every
  * 4xx an OperationOutcome.
  */
-const SEARCH_RUNS = 800;
-const HISTORY_RUNS = 250;
-const CURSOR_RUNS = 150;
+const SEARCH_RUNS = 600;
+const HISTORY_RUNS = 200;
+const CURSOR_RUNS = 120;
 // Huge values, but mostly below Node's 16 KB header limit once percent-encoded, so they reach the search.
 const hostileString = hostileStrings(5_000);
 

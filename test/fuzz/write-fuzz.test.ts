@@ -27,8 +27,8 @@ const DEMO_TYPES = [
   'Observation',
   'Consent',
 ];
-const WRITE_RUNS = 300;
-const ENVELOPE_RUNS = 100;
+const WRITE_RUNS = 250;
+const ENVELOPE_RUNS = 80;
 
 let server: FuzzServer;
 let targets: Array<{ resource: Resource; path: JsonPath }>;
