@@ -27,7 +27,9 @@ export function issue(
   severity: OperationOutcomeIssue['severity'] = 'error',
 ): OperationOutcomeIssue {
   const result: OperationOutcomeIssue = { severity, code, diagnostics };
-  if (expression !== undefined) result.expression = Array.isArray(expression) ? expression : [expression];
+  // An expression is FHIRPath; an empty one (echoing an empty parameter name) is none, and XML cannot hold it.
+  const expressions = (Array.isArray(expression) ? expression : [expression ?? '']).filter((e) => e !== '');
+  if (expressions.length) result.expression = expressions;
   return result;
 }
 

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../store/access-restriction';
 import type { Caller } from '../security/caller';
+import type { Logger } from 'pino';
 
 /** Everything an interaction needs to know about the request it serves. */
 export interface RequestContext {
@@ -13,8 +14,8 @@ export interface RequestContext {
   access?: AccessRestriction;
   /** Epoch ms after which a transaction stops and rolls back (set from the request deadline, when there is one). */
   deadline?: number;
-  /** The request's logger (it carries the request id), for faults that do not fail the whole request. */
-  log?: { error(obj: object, msg: string): void };
+  /** The request's logger (its lines carry the request id), for faults that do not end the request. */
+  logger?: Logger;
 }
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';

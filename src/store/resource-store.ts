@@ -164,7 +164,8 @@ export const resourceStore = {
     const more = res.rows.length > limit && rows.length > 0;
     return {
       versions: rows.map(toVersion),
-      nextBeforeSeq: more ? Number(rows[rows.length - 1].seq) : undefined,
+      // _count=0 asks for no entries (R4 search.html#count): a page that cannot advance has no next link.
+      nextBeforeSeq: more && rows.length ? rows[rows.length - 1].seq : undefined,
       total,
     };
   },

@@ -1,5 +1,5 @@
 import Client from 'fhir-kit-client';
-import type { OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
 import { newFromExample } from '../support/fixtures';
 
@@ -244,6 +244,56 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     const search = await raw('Patient?name=a%00b', { method: 'GET' });
     expect(search.status).toBe(400);
     expectOutcome(await search.json(), 'invalid', /NUL/);
+  });
+
+  it('400, not a database error, for a _since or _at the database cannot read (found by the fuzz suite)', async () => {
+    for (const query of [
+      '_since=-0',
+      '_since=2025x',
+      '_at=1',
+      '_since=9999-12-31T23:00:00-05:00',
+      '_at=2025-02-30',
+    ]) {
+      const res = await raw(`Patient/_history?${query}`, { method: 'GET' });
+      expect(res.status).toBe(400);
+      expectOutcome(await res.json(), 'invalid', /must be an instant/);
+    }
+    for (const query of ['_since=2025', '_since=2025-01', '_at=2025-01-31T12:00:00%2B01:00']) {
+      expect((await raw(`Patient/_history?${query}`, { method: 'GET' })).status).toBe(200);
+    }
+  });
+
+  it('400, also in XML, for a control character in a search parameter (found by the fuzz suite)', async () => {
+    const res = await raw('Task?_lastUpdated=%01&_format=xml', { method: 'GET' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/contains the character U\+0001, which FHIR strings cannot hold/);
+  });
+
+  it('history: _count=0 is an empty page, a blank _count or a garbage _cursor a 400 (found by the fuzz suite)', async () => {
+    const empty = await raw('Patient/_history?_count=0', { method: 'GET' });
+    expect(empty.status).toBe(200);
+    expect(((await empty.json()) as Bundle).entry ?? []).toEqual([]);
+    for (const query of [
+      '_count=%20',
+      '_count=%E2%80%A8',
+      '_count=-1',
+      '_cursor=x',
+      '_cursor=99999999999999999999',
+    ]) {
+      const res = await raw(`Patient/_history?${query}`, { method: 'GET' });
+      expect(res.status).toBe(400);
+      expectOutcome(await res.json(), 'invalid', /_count|_cursor/);
+    }
+  });
+
+  it('400 for a NUL character in the form body of POST _search too (found by the fuzz suite)', async () => {
+    const res = await raw('Patient/_search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=a%00b',
+    });
+    expect(res.status).toBe(400);
+    expectOutcome(await res.json(), 'invalid', /NUL/);
   });
 
   it('422 for a resource claiming a profile the server does not know', async () => {

@@ -112,6 +112,30 @@ describe('transaction Bundles (as the VVT system posting a referral)', () => {
     expectOutcome(res.data, 'conflict', /matches no resource/);
   });
 
+  it('400 naming the field for an entry whose fullUrl or request.ifNoneExist … is not a string (found by the fuzz suite)', async () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['request.ifNoneExist', { request: { method: 'POST', url: 'Patient', ifNoneExist: null } }],
+      ['request.ifMatch', { request: { method: 'PUT', url: 'Patient/x', ifMatch: {} } }],
+      ['fullUrl', { fullUrl: 5, request: { method: 'POST', url: 'Patient' } }],
+    ];
+    for (const [field, entry] of cases) {
+      const res = await admin
+        .transaction({
+          body: {
+            resourceType: 'Bundle',
+            type: 'transaction',
+            entry: [{ resource: patientWithBsn('999912124'), ...entry }],
+          } as never,
+        })
+        .catch((e) => e.response);
+      expect(res.status).toBe(400);
+      expect(
+        expectOutcome(res.data, 'invalid', new RegExp(`${field.replace('.', '\\.')} must be a string`))
+          .issue[0].expression,
+      ).toEqual([`Bundle.entry[0].${field}`]);
+    }
+  });
+
   it('processes batch entries independently', async () => {
     const batch: Bundle = {
       resourceType: 'Bundle',

@@ -127,6 +127,7 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
       `Bundle.entry[${index}].resource`,
     );
   }
+  requireStrings(entry, index);
   const relative = url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url;
   const [path, queryString = ''] = relative.split('?', 2);
   let route: ReturnType<typeof routeFor>;
@@ -151,6 +152,21 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
       lenient: false,
     },
   };
+}
+
+// Bundle.entry.fullUrl and request.ifMatch … are strings in R4; null or an object would reach the executor.
+const ENTRY_STRINGS = ['ifMatch', 'ifNoneExist', 'ifNoneMatch', 'ifModifiedSince'] as const;
+
+function requireStrings(entry: BundleEntry, index: number): void {
+  const wrong = (value: unknown) => value !== undefined && typeof value !== 'string';
+  if (wrong(entry.fullUrl))
+    throw badRequest(`Entry ${index}: fullUrl must be a string`, `Bundle.entry[${index}].fullUrl`);
+  const field = ENTRY_STRINGS.find((name) => wrong(entry.request?.[name]));
+  if (field)
+    throw badRequest(
+      `Entry ${index}: request.${field} must be a string`,
+      `Bundle.entry[${index}].request.${field}`,
+    );
 }
 
 async function transaction(
@@ -208,7 +224,7 @@ function failedEntry(ctx: RequestContext, err: unknown, index: number): BundleEn
   if (err instanceof FhirError) error = err;
   else {
     // A fault, not a client mistake: it must reach the log like any other 500, tied to the request.
-    ctx.log?.error({ err, requestId: ctx.requestId, entry: index }, 'batch entry failed');
+    ctx.logger?.error({ err, requestId: ctx.requestId, entry: index }, 'batch entry failed');
     error = new FhirError(500, [
       issue('exception', `Entry ${index}: internal error (request id ${ctx.requestId})`),
     ]);

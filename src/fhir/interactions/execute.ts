@@ -7,8 +7,8 @@ import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
-import { dateTextProblem } from '../../kernel/calendar';
 import { isSupportedType } from '../resource-types';
+import { historyCount, historyCursor, historyInstant, wantsHistoryTotal } from './history-params';
 
 export type SearchFn = (
   q: Queryable,
@@ -199,10 +199,9 @@ export class Executor {
     if (unknown && !req.lenient)
       throw badRequest(`History does not support the parameter "${unknown[0]}"`, unknown[0]);
     const get = (k: string) => req.query.find(([key]) => key === k)?.[1];
-    const count = Math.min(Number(get('_count') ?? this.deps.paging.defaultCount), this.deps.paging.maxCount);
+    const { defaultCount, maxCount } = this.deps.paging;
+    const count = historyCount(get('_count'), defaultCount, maxCount);
     const cursor = get('_cursor');
-    if (!Number.isInteger(count) || count < 0)
-      throw badRequest(`_count must be a non-negative integer`, '_count');
     const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
     await this.restriction(ctx, tx);
     const page = await this.deps.repository.history(
@@ -210,8 +209,8 @@ export class Executor {
       {
         resourceType: req.resourceType,
         id: req.id,
-        since: historyInstant(get('_since'), '_since'),
-        at: historyInstant(get('_at'), '_at'),
+        since: historyInstant('_since', get('_since')),
+        at: historyInstant('_at', get('_at')),
         count,
         beforeSeq: historyCursor(cursor),
         types,
@@ -284,33 +283,6 @@ export class Executor {
       query,
     });
   }
-}
-
-/** `_since`/`_at`: a FHIR instant or date (years 0001-9999), handed to SQL as an ISO instant it always accepts. */
-function historyInstant(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  // Date.parse rolls 1950-02-30 over to March; PostgreSQL does not, so that would be a 500.
-  const malformed = !/^(?!0000)\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?$/.test(value);
-  if (malformed || Number.isNaN(ms) || dateTextProblem(value) !== undefined)
-    throw badRequest(`${name} must be a FHIR instant such as 2025-01-31T12:00:00Z, got "${value}"`, name);
-  return new Date(ms).toISOString();
-}
-
-/** The history `_cursor` is a sequence number from a `next` link; anything else was not issued here. */
-function historyCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(cursor))
-    throw badRequest(`_cursor "${cursor}" is not a history cursor; follow the next link as given`, '_cursor');
-  return Number(cursor);
-}
-
-/** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */
-function wantsHistoryTotal(total: string | undefined, cursor: string | undefined): boolean {
-  if (total === undefined) return cursor === undefined;
-  if (!['none', 'estimate', 'accurate'].includes(total))
-    throw badRequest(`_total must be none, estimate or accurate, got "${total}"`, '_total');
-  return total !== 'none';
 }
 
 function writeResponse(

@@ -7,7 +7,6 @@ import type { RequestContext } from '../request-context';
 import { badRequest } from '../errors';
 import {
   contentTypeFor,
-  hasNulCharacter,
   parseBody,
   requestFormat,
   responseFormat,
@@ -15,6 +14,7 @@ import {
   type Format,
 } from './content-format';
 import { parsePrefer } from './prefer-header';
+import { characterXmlCannotHold } from './xml-format';
 import { sendError, toFhirError } from './error-response';
 
 export interface FhirRouterOptions {
@@ -54,7 +54,7 @@ function requestContext(req: Request, res: Response, configured?: string): Reque
     requestId: res.locals.requestId as string,
     baseUrl: baseUrlOf(req, configured),
     caller: res.locals.caller,
-    log: res.locals.logger,
+    logger: res.locals.logger,
   };
 }
 
@@ -97,12 +97,6 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   const route = routeFor(req.method, req.path);
   const prefer = parsePrefer(req.get('prefer'));
   const query = queryPairs(req);
-  const nul = query.find(([k, v]) => hasNulCharacter(k) || hasNulCharacter(v));
-  if (nul)
-    throw badRequest(
-      `The search parameter "${nul[0]}" contains a NUL character (%00)`,
-      nul[0].split(String.fromCharCode(0)).join(''),
-    );
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: Resource | undefined;
   if (route.kind === 'search-type' && req.method === 'POST') {
@@ -114,6 +108,8 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   } else if (raw.length > 0 && (req.method === 'POST' || req.method === 'PUT')) {
     body = parseBody(raw.toString('utf8'), requestFormat(req.get('content-type')), options.maxJsonDepth);
   }
+  // After POST _search has added its form parameters: they reach the database just the same.
+  rejectUnholdableCharacters(query);
   return {
     ...route,
     method: req.method,
@@ -126,6 +122,20 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
     preferReturn: prefer.return,
     lenient: prefer.lenient,
   };
+}
+
+/**
+ * NUL cannot reach PostgreSQL, and no control character (nor U+FFFE/U+FFFF) can be echoed in an XML
+ * OperationOutcome: a search parameter holding one is a 400, as FHIR strings cannot hold them either.
+ */
+function rejectUnholdableCharacters(query: ReadonlyArray<[string, string]>): void {
+  for (const [key, value] of query) {
+    const code = characterXmlCannotHold(key) ?? characterXmlCannotHold(value);
+    if (!code) continue;
+    const name = [...key].filter((c) => !characterXmlCannotHold(c)).join('');
+    const what = code === 'U+0000' ? 'a NUL character (%00)' : `the character ${code}`;
+    throw badRequest(`The search parameter "${name}" contains ${what}, which FHIR strings cannot hold`, name);
+  }
 }
 
 function send(res: Response, response: FhirResponse, format: Format, pretty: boolean): void {

@@ -185,6 +185,12 @@ const INVALID_XML_CHAR =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The first character XML 1.0 cannot hold (controls, U+FFFE/U+FFFF, lone surrogates) as `U+XXXX`, or undefined. */
+export function characterXmlCannotHold(text: string): string | undefined {
+  const match = INVALID_XML_CHAR.exec(text);
+  return match ? `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
+
 interface ParseOptions {
   /** Only the five XML entities (documents); or also HTML ones such as &nbsp; (narrative from JSON). */
   strictEntities: boolean;
@@ -229,7 +235,14 @@ function parseXml(xml: string, { strictEntities, maxDepth, fail }: ParseOptions)
   };
   parser.oncomment = (text) => current().push({ kind: 'comment', text });
   parser.onprocessinginstruction = ({ name, body }) => current().push({ kind: 'pi', target: name, body });
-  parser.write(xml.startsWith('\uFEFF') ? xml.slice(1) : xml).close();
+  try {
+    parser.write(xml.startsWith('\uFEFF') ? xml.slice(1) : xml).close();
+  } catch (err) {
+    // sax decodes a character reference with String.fromCodePoint, which throws a RangeError above U+10FFFF.
+    if (err instanceof RangeError)
+      throw fail(`Malformed XML: a character reference beyond U+10FFFF (${at()})`);
+    throw err;
+  }
   const roots = top.filter((node): node is XElement => node.kind === 'element');
   if (roots.length === 0) throw fail('The XML document has no root element');
   if (roots.length > 1)

@@ -143,35 +143,6 @@ describe('reads inside a transaction see its writes', () => {
   });
 });
 
-describe('a batch entry that fails with a fault', () => {
-  it('is answered 500 alone, logged with the request id, and the other entries still run', async () => {
-    const errors: Array<{ obj: object; msg: string }> = [];
-    const ctx: RequestContext = {
-      requestId: 'req-42',
-      baseUrl: 'http://x/fhir',
-      log: { error: (obj, msg) => errors.push({ obj, msg }) },
-    };
-    const executor = {
-      execute: async (_ctx: RequestContext, req: FhirRequest) => {
-        if (req.id === 'boom') throw new TypeError('cannot read properties of undefined');
-        return { status: 200, body: { resourceType: 'Patient', id: req.id } };
-      },
-    } as unknown as Executor;
-    const result = await createBundleProcessor({ maxEntries: 10 }).process(
-      ctx,
-      bundle('batch', [
-        { request: { method: 'GET', url: 'Patient/a' } },
-        { request: { method: 'GET', url: 'Patient/boom' } },
-        { request: { method: 'GET', url: 'Patient/c' } },
-      ]),
-      executor,
-    );
-    expect(result.entry?.map((e) => e.response?.status)).toEqual(['200 OK', '500', '200 OK']);
-    expect(errors).toHaveLength(1);
-    expect(errors[0].obj).toMatchObject({ requestId: 'req-42', entry: 1, err: expect.any(TypeError) });
-  });
-});
-
 describe('a transaction past its processing deadline', () => {
   it('stops with 503 and rolls back instead of finishing late', async () => {
     const executed: string[] = [];

@@ -561,6 +561,13 @@ describe('rejected XML', () => {
     ).toMatch(/DOCTYPE/);
   });
 
+  it('rejects a character reference beyond U+10FFFF with a 400, not a RangeError (found by the fuzz suite)', () => {
+    for (const ref of ['&#x110000;', '&#1114112;', '&#xFFFFFFFFF;'])
+      expect(badRequestMessage(() => xmlToResource(fhirXml(`<gender value="${ref}"/>`)))).toMatch(
+        /character reference beyond U\+10FFFF/,
+      );
+  });
+
   it('rejects deep nesting without exhausting the stack', () => {
     const deep = fhirXml(`<text><status value="generated"/><div xmlns="${XHTML}">${'<b>'.repeat(100_000)}`);
     expect(badRequestMessage(() => xmlToResource(deep))).toMatch(/nests deeper than the allowed 128 levels/);

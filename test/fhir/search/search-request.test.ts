@@ -2,6 +2,7 @@ import { parseSearchRequest } from '../../../src/fhir/search/search-request';
 import { expressionFor, splitUnion, withFamilyNameParts } from '../../../src/fhir/search/expression-split';
 import { searchParam } from '../../../src/fhir/search/registry';
 import { FhirError } from '../../../src/fhir/errors';
+import { resourceToXml } from '../../../src/fhir/rest/xml-format';
 
 const parse = (type: string, query: string, lenient = false) =>
   parseSearchRequest(type, [...new URLSearchParams(query)], lenient);
@@ -81,5 +82,20 @@ describe('parseSearchRequest', () => {
   it('ignores what it cannot use when lenient, and keeps it out of the used pairs', () => {
     const request = parse('Patient', 'nope=1&family=x&_pretty=true&name=', true);
     expect(request.used).toEqual([['family', 'x']]);
+  });
+});
+
+describe('refusals of odd parameter names', () => {
+  it('an empty parameter name gives an outcome without an empty expression, which XML can carry (found by the fuzz suite)', () => {
+    let error: unknown;
+    try {
+      parse('Patient', '=x');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(FhirError);
+    const outcome = (error as FhirError).toOperationOutcome();
+    expect(outcome.issue.flatMap((i) => i.expression ?? [])).not.toContain('');
+    expect(resourceToXml(outcome)).toContain('<OperationOutcome');
   });
 });

@@ -1,0 +1,47 @@
+import { dateRange } from '../../store/lookups/date-range';
+import { badRequest } from '../errors';
+
+// The instants PostgreSQL's timestamptz and ISO 8601 (four-digit years) both hold.
+const FIRST = Date.parse('0001-01-01T00:00:00Z');
+const LAST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * `_since` and `_at` of a history interaction (R4 http.html#history): a FHIR date or dateTime, as the UTC instant
+ * it starts at. Date.parse accepts far more ("-0", "2025") than the database does, so the check is the search's
+ * own date parser; anything else is a 400 naming the parameter.
+ */
+export function historyInstant(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const range = dateRange(value);
+  if (!range || Number.isNaN(range.lo) || range.lo < FIRST || range.lo > LAST)
+    throw badRequest(
+      `${name} must be an instant between 0001 and 9999, e.g. 2025-01-31T12:00:00Z, got "${value}"`,
+      name,
+    );
+  return new Date(range.lo).toISOString();
+}
+
+/** `_count`: digits only (Number() reads "", " " and "\u2028" as 0), at most `max`. */
+export function historyCount(value: string | undefined, fallback: number, max: number): number {
+  // An empty value is ignored, as in search (R4 search.html#errors).
+  if (value === undefined || value === '') return Math.min(fallback, max);
+  if (!/^\d{1,9}$/.test(value))
+    throw badRequest(`_count must be a non-negative integer, got "${value}"`, '_count');
+  return Math.min(Number(value), max);
+}
+
+/** `_cursor` of a history page: the sequence number the server put in its next link. */
+export function historyCursor(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value))
+    throw badRequest(`Invalid _cursor "${value}": use the next link of a history page`, '_cursor');
+  return Number(value);
+}
+
+/** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */
+export function wantsHistoryTotal(total: string | undefined, cursor: string | undefined): boolean {
+  if (total === undefined) return cursor === undefined;
+  if (!['none', 'estimate', 'accurate'].includes(total))
+    throw badRequest(`_total must be none, estimate or accurate, got "${total}"`, '_total');
+  return total !== 'none';
+}
