@@ -45,11 +45,16 @@ beforeAll(async () => {
   const gpOrg = orgs.body.entry?.[0]?.resource as Organization;
   since = new Date().toISOString();
   // 5 patients of the GP, buried among 26 of another practice.
-  const patient = (n: number, ours: boolean): Patient => ({
-    ...newFromExample<Patient>('nl-core-Patient-01'),
-    identifier: [{ system: BSN, value: bsnFor(n) }],
-    generalPractitioner: ours ? [{ reference: `Organization/${gpOrg.id}`, type: 'Organization' }] : [],
-  });
+  const patient = (n: number, ours: boolean): Patient => {
+    // FHIR JSON has no empty arrays: another practice's patient has no generalPractitioner at all.
+    const { generalPractitioner: _gp, ...example } = newFromExample<Patient>('nl-core-Patient-01');
+    const gp = [{ reference: `Organization/${gpOrg.id}`, type: 'Organization' }];
+    return {
+      ...example,
+      identifier: [{ system: BSN, value: bsnFor(n) }],
+      ...(ours ? { generalPractitioner: gp } : {}),
+    };
+  };
   for (let n = 0; n < 31; n++) {
     const ours = n % 7 === 3 || n === 30;
     const created = await send('POST', 'Patient', patient(n, ours));
