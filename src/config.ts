@@ -18,6 +18,8 @@ export interface Config {
   /** Maximum JSON nesting depth accepted in a request body. */
   maxJsonDepth: number;
   requestTimeoutMs: number;
+  /** Key that signs paging cursors; absent → a random secret kept in the database (shared by all instances). */
+  cursorSecret?: string;
   loadDemoData: boolean;
   nodeEnv: string;
 }
@@ -29,6 +31,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0)
     throw new Error(`Configuration ${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function secretFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (raw.length < 32) throw new Error(`Configuration ${name} must be at least 32 characters long`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -44,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount: intFrom(env, 'DEFAULT_COUNT', 50),
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
     requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
+    cursorSecret: secretFrom(env, 'CURSOR_SECRET'),
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
   };

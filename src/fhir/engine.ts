@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import type { Database } from '../store/database';
+import { serverSecret } from '../store/server-secret';
 import { projectPath } from '../project-root';
 import type { AccessGuard, AuditSink } from './request-context';
 import { FhirRepository, type ConformanceCheck } from './repository';
@@ -22,10 +24,16 @@ export interface FhirEngine {
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir's JSON imports
 const { version } = require(projectPath('package.json')) as { version: string };
 
+/** CURSOR_SECRET when configured, else the random secret every instance on this database shares. */
+async function cursorKey(db: Database, configured?: string): Promise<Buffer> {
+  if (configured) return createHash('sha256').update(configured).digest();
+  return serverSecret(db.pool, 'cursor');
+}
+
 /** Builds the FHIR layer: validator, repository (the write path), operations and the interaction executor. */
 export async function buildFhirEngine(deps: {
   db: Database;
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>;
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'cursorSecret'>;
   access?: AccessGuard;
   audit?: AuditSink;
 }): Promise<FhirEngine> {
@@ -57,7 +65,11 @@ export async function buildFhirEngine(deps: {
     bundles: bundleProcessor,
     access: deps.access,
     audit: deps.audit,
-    paging: { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount },
+    paging: {
+      defaultCount: deps.config.defaultCount,
+      maxCount: deps.config.maxCount,
+      cursorKey: await cursorKey(deps.db, deps.config.cursorSecret),
+    },
   });
   return { executor, conformance };
 }

@@ -6,6 +6,7 @@ import { badRequest, notSupported, operationOutcome, issue } from '../errors';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
+import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
 
 export type SearchFn = (
   q: Queryable,
@@ -17,6 +18,7 @@ export type SearchFn = (
     access?: RequestContext['access'];
     defaultCount: number;
     maxCount: number;
+    cursorKey: Uint8Array;
   },
 ) => Promise<Bundle>;
 
@@ -37,7 +39,7 @@ export interface ExecutorDeps {
   bundles: { process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> };
   access?: AccessGuard;
   audit?: AuditSink;
-  paging: { defaultCount: number; maxCount: number };
+  paging: { defaultCount: number; maxCount: number; cursorKey: Uint8Array };
 }
 
 /** Executes one FhirRequest: scope check → interaction → read audit. Writes are audited inside the repository. */
@@ -190,19 +192,21 @@ export class Executor {
       if (v !== undefined && Number.isNaN(Date.parse(v)))
         throw badRequest(`${key} must be an instant, got "${v}"`, key);
     }
+    const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
+    const key = this.deps.paging.cursorKey;
     const page = await this.deps.repository.history(ctx, {
       resourceType: req.resourceType,
       id: req.id,
       since: get('_since'),
       at: get('_at'),
       count,
-      beforeSeq: cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined,
+      beforeSeq: cursor ? decodeHistoryCursor(key, cursor, path) : undefined,
     });
-    const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
     // Inside a transaction Bundle the audit must use its transaction: it holds the chain lock.
     await this.auditRead(ctx, req.kind, touched, undefined, tx);
-    return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page) };
+    const next = (seq: number) => encodeHistoryCursor(key, path, seq);
+    return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page, next) };
   }
 
   private async operation(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {

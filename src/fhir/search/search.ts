@@ -19,13 +19,11 @@ export interface SearchContext {
   access?: AccessRestriction;
   defaultCount: number;
   maxCount: number;
+  /** Signs and checks paging cursors (see cursor.ts). */
+  cursorKey: Uint8Array;
 }
 
 const fullUrl = (baseUrl: string, r: Resource) => `${baseUrl}/${r.resourceType}/${r.id}`;
-
-/** The number of sort values a cursor holds: the _sort keys plus the id tie-breaker. */
-const cursorWidth = (request: SearchRequest) =>
-  request.sort.length + (request.sort.some((k) => k.column === 'id') ? 0 : 1);
 
 /**
  * R4 search.html#total. Default: an accurate count on the first page (a COUNT over the same index joins, cheap
@@ -49,7 +47,7 @@ function pageLinks(
     searchUrl(
       ctx.baseUrl,
       request.resourceType,
-      c ? [...request.used, ['_cursor', encodeCursor(c, fingerprint)]] : request.used,
+      c ? [...request.used, ['_cursor', encodeCursor(ctx.cursorKey, c, fingerprint)]] : request.used,
     );
   const links = [link('self', url(cursor))];
   const first = page.rows[0]?.position;
@@ -70,7 +68,9 @@ export async function search(
 ): Promise<Bundle> {
   const request = parseSearchRequest(resourceType, params, ctx.lenient);
   const fingerprint = searchFingerprint(resourceType, request.used);
-  const cursor = request.cursor ? decodeCursor(request.cursor, fingerprint, cursorWidth(request)) : undefined;
+  const cursor = request.cursor
+    ? decodeCursor(ctx.cursorKey, request.cursor, fingerprint, request.sort)
+    : undefined;
   const query: MatchQuery = {
     resourceType,
     filters: request.filters,

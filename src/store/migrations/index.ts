@@ -1,10 +1,12 @@
 import * as m001 from './001-resources';
 import * as m002 from './002-search-indexes';
 import * as m003 from './003-security';
+import * as m004 from './004-server-secret';
 
 /** Ordered schema migrations. Add a file `NNN-name.ts` exporting `sql` and list it here; never edit a released one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '001-resources', sql: m001.sql },
   { name: '002-search-indexes', sql: m002.sql },
   { name: '003-security', sql: m003.sql },
+  { name: '004-server-secret', sql: m004.sql },
 ];
