@@ -12,7 +12,7 @@ import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from
 import { validateOperation } from './operations/validate';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
-import { findMatches, search, supportedSearchParams } from './search/search';
+import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
 import { removeIndexes, writeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 
@@ -36,6 +36,8 @@ export async function buildFhirEngine(deps: {
   config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'cursorSecret'>;
   access?: AccessGuard;
   audit?: AuditSink;
+  /** The security layer's public origin (absent: from the request) and CORS origins, for the CapabilityStatement. */
+  smart?: { publicUrl?: string; corsOrigins: readonly string[] };
 }): Promise<FhirEngine> {
   const validator = await ResourceValidator.load();
   const defaultProfiles = loadDefaultProfiles();
@@ -49,18 +51,24 @@ export async function buildFhirEngine(deps: {
     narrative: withNarrative,
   });
   const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);
-  const capabilityStatement = buildCapabilityStatement({
-    baseUrl: deps.config.baseUrl,
-    version,
-    searchParams: supportedSearchParams,
-    profiles: loadClaimedProfiles(defaultProfiles),
-    operations,
-    tokenUrl: deps.access ? '/auth/token' : undefined,
-  });
+  const profiles = loadClaimedProfiles(defaultProfiles);
+  const statementFor = (origin: string) =>
+    buildCapabilityStatement({
+      baseUrl: deps.config.baseUrl,
+      version,
+      searchParams: supportedSearchParams,
+      includes: supportedIncludes,
+      profiles,
+      operations,
+      tokenUrl: deps.access ? `${origin}/auth/token` : undefined,
+      cors: (deps.smart?.corsOrigins.length ?? 0) > 0,
+    });
+  // Without a configured public origin the token URL follows the request (development only, as for tokens).
+  const fixed = deps.smart?.publicUrl ? statementFor(deps.smart.publicUrl) : undefined;
   const executor = new Executor({
     repository,
     search,
-    capabilityStatement: () => capabilityStatement,
+    capabilityStatement: (ctx) => fixed ?? statementFor(new URL(ctx.baseUrl).origin),
     operations,
     bundles: bundleProcessor,
     access: deps.access,

@@ -34,7 +34,7 @@ export interface OperationHandler {
 export interface ExecutorDeps {
   repository: FhirRepository;
   search: SearchFn;
-  capabilityStatement: () => Resource;
+  capabilityStatement: (ctx: RequestContext) => Resource;
   operations: ReadonlyMap<string, OperationHandler>;
   bundles: { process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> };
   access?: AccessGuard;
@@ -60,7 +60,7 @@ export class Executor {
     const type = req.resourceType as string;
     switch (req.kind) {
       case 'capabilities':
-        return { status: 200, body: this.deps.capabilityStatement() };
+        return { status: 200, body: this.deps.capabilityStatement(ctx) };
       case 'batch-or-transaction':
         return { status: 200, body: await this.deps.bundles.process(ctx, requireBundle(req.body), this) };
       case 'read': {

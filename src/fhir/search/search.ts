@@ -7,6 +7,7 @@ import { subset } from './elements';
 import { resolveIncludes } from './include';
 import { link, searchUrl } from './links';
 import { searchableParams } from './registry';
+import { SUPPORTED_TYPES } from '../resource-types';
 import { parseSearchRequest, type SearchRequest } from './search-request';
 
 export type SearchParams = ReadonlyArray<[string, string]>;
@@ -126,4 +127,19 @@ export async function findMatches(
 /** The SearchParameters a type supports, for the CapabilityStatement. */
 export function supportedSearchParams(resourceType: string): SearchParameter[] {
   return searchableParams(resourceType).map((p) => p.definition);
+}
+
+const referenceParams = (resourceType: string) =>
+  searchableParams(resourceType).filter((p) => p.type === 'reference');
+
+/** The `_include` and `_revinclude` values a type supports (`Type:param`), for the CapabilityStatement. */
+export function supportedIncludes(resourceType: string): { include: string[]; revinclude: string[] } {
+  return {
+    include: referenceParams(resourceType).map((p) => `${resourceType}:${p.code}`),
+    revinclude: SUPPORTED_TYPES.flatMap((source) =>
+      referenceParams(source)
+        .filter((p) => p.targets.includes(resourceType))
+        .map((p) => `${source}:${p.code}`),
+    ),
+  };
 }
