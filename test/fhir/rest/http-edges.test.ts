@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { newFromExample } from '../../support/fixtures';
@@ -213,6 +214,22 @@ describe('oversized request headers (issue 8 §2)', () => {
     expect(status).toBe(431);
     expect(type).toMatch(/fhir\+json/);
     expectIssue(JSON.parse(body), /headers are larger than/);
+  });
+});
+
+describe('malformed HTTP (issue 8 §2)', () => {
+  it('answers 400 with an OperationOutcome, not a bare status line', async () => {
+    const { port, hostname } = new URL(server.baseUrl);
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(response).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(response).toMatch(/Content-Type: application\/fhir\+json/);
+    expectIssue(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)), /not valid HTTP/);
   });
 });
 
