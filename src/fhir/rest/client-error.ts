@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, operationOutcome } from '../errors';
@@ -30,7 +31,9 @@ function answerFor(code: string | undefined): Answer {
  * HTTP, a stalled request) get a FHIR OperationOutcome too, not Node's bare status line.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // As Node's own handler: once anything was written on this connection, a status line would corrupt it.
+  const written = (socket as Partial<Socket>).bytesWritten ?? 0;
+  if (err.code === 'ECONNRESET' || !socket.writable || written > 0) {
     socket.destroy();
     return;
   }
