@@ -1,14 +1,17 @@
 /**
  * Verifies the NEN 7513 audit hash chain: `npm run audit:verify`. Prints the first broken link and exits 1,
- * or prints how many records were checked and exits 0. Uses DATABASE_URL, or the embedded database in DATA_DIR
- * (only while the service itself is not running on it).
+ * or prints how many records were checked and exits 0; exits 2 with what to do when there is nothing to verify.
+ * Uses DATABASE_URL, or the embedded database in DATA_DIR (the running service's, or started for the check).
  */
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/store/database';
+import { describeError, openExistingDatabase } from '../src/store/existing-database';
 import { verifyAuditChain } from '../src/security/audit-trail';
 
-async function main(): Promise<number> {
-  const db = await openDatabase(loadConfig());
+const note = (line: string) => process.stderr.write(`audit:verify: ${line}\n`);
+
+/** Verifies and reports; the exit code. */
+export async function auditVerify(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const db = await openExistingDatabase(loadConfig(env), note);
   try {
     const result = await verifyAuditChain(db.pool);
     if (result.ok) {
@@ -30,10 +33,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`audit:verify failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  },
-);
+if (require.main === module) {
+  auditVerify().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      note(`failed: ${describeError(err)}`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,75 +1,95 @@
 /**
- * Prints a bearer token for a client: signs a client assertion (RFC 7523) with the client's private key and
- * exchanges it at /auth/token of a running service.
- *
- *   npm run token -- --client demo-gp-de-brink [--scope "system/CarePlan.rs"] [--url http://localhost:8080]
- *                    [--key path/to/private.json] [--user-uzi 900012345 --user-name "J. Wierenga" --user-role 01.015]
- *                    [--offline]
- *
- * Demo clients' keys are found in examples/clients (DEMO-ONLY). --offline mints the token directly in the
- * database (DATABASE_URL, or the embedded one when the service is not running) without the token endpoint.
+ * Prints a bearer token for a client (`npm run token -- --help`): signs a client assertion (RFC 7523) with the
+ * client's private key and exchanges it at /auth/token of a running service, or mints it in the database
+ * (--offline). The service URL follows the service's own configuration, and is printed on stderr.
  */
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
-import { createSecurity } from '../src/security/security-layer';
+import { describeError, openExistingDatabase } from '../src/store/existing-database';
+import { createSecurity, loadSecurityConfig } from '../src/security/security-layer';
 import { grantScopes, parseScopes } from '../src/security/scopes';
 import { actingUserFrom } from '../src/security/token-endpoint';
 import { findDemoClient, readPrivateJwk, requestAccessToken } from '../src/security/backend-services-client';
 
-interface Options {
+export const USAGE = `Usage: npm run token -- --client <client_id> [options]
+
+Prints an access token for <client_id> on stdout; the service URL it used goes to stderr.
+
+Options:
+  --client <id>        client_id, e.g. demo-gp-de-brink (demo clients: examples/clients, DEMO-ONLY keys)
+  --url <origin>       the service, e.g. http://localhost:8080 (a trailing /fhir is dropped). Default: PUBLIC_URL,
+                       else the origin of BASE_URL, else http://localhost:$PORT (PORT defaults to 8080)
+  --scope "<scopes>"   SMART scopes to ask for, e.g. "system/CarePlan.rs system/Patient.r".
+                       Default: every scope the demo client is registered with
+  --key <file>         the client's private JWK (JSON); default: the demo client's key
+  --user-uzi <n>       the acting person for the audit trail (with --user-name and --user-role):
+  --user-name <text>     UZI number, name and role code (e.g. 01.015) go into the token's user claim
+  --user-role <code>
+  --offline            mint the token directly in the service's database (DATABASE_URL, or the embedded one in
+                       DATA_DIR, also while the service runs) instead of calling its token endpoint; the token's
+                       issuer is the --url origin
+  --help               this text
+`;
+
+export interface TokenOptions {
   client: string;
   scope?: string;
   url: string;
   key?: string;
   user: Record<string, string>;
   offline: boolean;
+  help: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = {
-    client: '',
-    url: process.env.PUBLIC_URL ?? 'http://localhost:8080',
-    user: {},
-    offline: false,
-  };
+/** The service origin the tool talks to unless --url says otherwise: what the service itself would announce. */
+export function defaultServiceUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return loadSecurityConfig(env).publicUrl ?? `http://localhost:${loadConfig(env).port}`;
+}
+
+export function parseTokenArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): TokenOptions {
+  const options: TokenOptions = { client: '', url: '', user: {}, offline: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw new Error(`${arg} needs a value (see --help)`);
       return v;
     };
-    if (arg === '--client') options.client = value();
+    if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg === '--client') options.client = value();
     else if (arg === '--scope') options.scope = value();
-    else if (arg === '--url')
-      options.url = value()
-        .replace(/\/+$/, '')
-        .replace(/\/fhir$/, '');
+    else if (arg === '--url') options.url = new URL(value()).href;
     else if (arg === '--key') options.key = value();
     else if (arg === '--offline') options.offline = true;
     else if (arg.startsWith('--user-')) options.user[arg.slice('--user-'.length)] = value();
-    else throw new Error(`unknown option ${arg}`);
+    else throw new Error(`unknown option ${arg} (see --help)`);
   }
-  if (!options.client) throw new Error('--client <client_id> is required');
+  options.url = (options.url || defaultServiceUrl(env)).replace(/\/+$/, '').replace(/\/fhir$/, '');
+  if (!options.client && !options.help) throw new Error('--client <client_id> is required (see --help)');
   return options;
 }
 
-async function online(options: Options, scope: string): Promise<string> {
+async function online(options: TokenOptions, scope: string): Promise<string> {
   const jwk = options.key ? readPrivateJwk(options.key) : findDemoClient(options.client)?.jwk;
   if (!jwk) throw new Error(`no private key for ${options.client}: pass --key <file>`);
-  return requestAccessToken(
-    `${options.url}/auth/token`,
-    { clientId: options.client, jwk },
-    scope,
-    options.user,
-  );
+  const tokenUrl = `${options.url}/auth/token`;
+  process.stderr.write(`token: asking ${tokenUrl} for ${options.client}\n`);
+  try {
+    return await requestAccessToken(tokenUrl, { clientId: options.client, jwk }, scope, options.user);
+  } catch (err) {
+    // fetch() reports an unreachable host as "fetch failed", with the reason in `cause`.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (!cause) throw err;
+    throw new Error(
+      `no service at ${options.url} (${cause.code ?? cause.message}); start it, or pass --url (or set PORT/PUBLIC_URL)`,
+    );
+  }
 }
 
 /** Mints directly with the service's signing keys: for scripts and tests without a running server. */
-async function offline(options: Options, scope: string): Promise<string> {
+async function offline(options: TokenOptions, scope: string): Promise<string> {
   const config = loadConfig();
-  const db = await openDatabase(config);
+  const db = await openExistingDatabase(config, (line) => process.stderr.write(`token: ${line}\n`));
   try {
     await migrate(db);
     const security = await createSecurity(db, config);
@@ -78,6 +98,7 @@ async function offline(options: Options, scope: string): Promise<string> {
     const granted = grantScopes(parseScopes(scope), parseScopes(client.scopes.join(' ')));
     if (!granted.length) throw new Error('none of the requested scopes is allowed for this client');
     const user = actingUserFrom(Object.keys(options.user).length ? options.user : undefined, client.clientId);
+    process.stderr.write(`token: minted offline for ${options.url} (issuer) for ${options.client}\n`);
     const issued = await security.tokens.issue(options.url, client, granted, user);
     return issued.accessToken;
   } finally {
@@ -86,13 +107,23 @@ async function offline(options: Options, scope: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
-  const scope = options.scope ?? findDemoClient(options.client)?.scopes.join(' ') ?? 'system/*.rs';
-  const token = options.offline ? await offline(options, scope) : await online(options, scope);
-  process.stdout.write(`${token}\n`);
+  const options = parseTokenArgs(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  process.stdout.write(`${await issueToken(options)}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`token: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+/** The token for parsed options: from the service's token endpoint, or minted in its database (--offline). */
+export function issueToken(options: TokenOptions): Promise<string> {
+  const scope = options.scope ?? findDemoClient(options.client)?.scopes.join(' ') ?? 'system/*.rs';
+  return options.offline ? offline(options, scope) : online(options, scope);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`token: ${describeError(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -20,6 +20,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Largest number of entries in a transaction or batch Bundle (413 above it). */
   maxBundleEntries: number;
+  /** Key that signs paging cursors; absent → a random secret kept in the database (shared by all instances). */
+  cursorSecret?: string;
   loadDemoData: boolean;
   nodeEnv: string;
   /** Key of the pseudonyms for non-identifiable clients (HMAC and SIV encryption); required in production. */
@@ -57,6 +59,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function secretFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (raw.length < 32) throw new Error(`Configuration ${name} must be at least 32 characters long`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFrom(env, 'PORT', 8080),
@@ -71,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
     requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
     maxBundleEntries: intFrom(env, 'MAX_BUNDLE_ENTRIES', 1000),
+    cursorSecret: secretFrom(env, 'CURSOR_SECRET'),
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
     pseudonymKey: pseudonymKeyFrom(env, env.NODE_ENV ?? 'development'),

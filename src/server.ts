@@ -8,6 +8,8 @@ import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';
 import { loadDemoData } from './demo-data-loader';
 import { createSecurity } from './security/security-layer';
+import { answerClientError } from './fhir/rest/client-error';
+import { assertPortFree, listen, PortInUseError } from './http/listen';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -23,16 +25,19 @@ export async function startService(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
+  await assertPortFree(config.port, config.host);
   const db = await openDatabase(config);
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
     const security = await createSecurity(db, config, logger);
-    const engine = await buildFhirEngine({ db, config, access: security.accessGuard, audit: security.audit });
+    const { accessGuard: access, audit } = security;
+    const engine = await buildFhirEngine({ db, config, access, audit, smart: security.config });
     const app = createApp({ ...config, executor: engine.executor, logger, security: security.http });
     const server = http.createServer(app);
     server.requestTimeout = config.requestTimeoutMs;
-    await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+    server.on('clientError', answerClientError);
+    await listen(server, config.port, config.host);
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host}:${port}`;
@@ -83,7 +88,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    pino().fatal({ err }, 'start-up failed');
+    if (err instanceof PortInUseError) process.stderr.write(`${err.message}\n`);
+    else pino().fatal({ err }, 'start-up failed');
     process.exit(1);
   });
 }

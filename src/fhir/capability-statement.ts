@@ -12,8 +12,12 @@ export interface CapabilityInputs {
   searchParams: (resourceType: string) => SearchParameter[];
   profiles: (resourceType: string) => string[];
   operations: ReadonlyMap<string, OperationHandler>;
-  /** The SMART token endpoint, when security is enabled. */
+  /** `Type:param` values for searchInclude and searchRevInclude. */
+  includes: (resourceType: string) => { include: string[]; revinclude: string[] };
+  /** The SMART token endpoint (absolute), when security is enabled. */
   tokenUrl?: string;
+  /** Whether CORS headers are sent (CORS_ORIGINS is set): browser apps can call the API. */
+  cors: boolean;
 }
 
 // AuditEvent is append-only through the write path's audit trail; the API never writes it.
@@ -39,7 +43,7 @@ export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilitySt
     rest: [
       {
         mode: 'server',
-        security: inputs.tokenUrl ? smartSecurity(inputs.tokenUrl) : undefined,
+        security: inputs.tokenUrl ? smartSecurity(inputs.tokenUrl, inputs.cors) : undefined,
         resource: SUPPORTED_TYPES.map((type) => resourceCapability(type, inputs, operations)),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         operation: operations
@@ -60,6 +64,7 @@ function resourceCapability(
 ): CapabilityStatementRestResource {
   const writes = READ_ONLY_TYPES.has(type) ? [] : ['create', 'update', 'delete'];
   const [profile, ...others] = inputs.profiles(type);
+  const { include, revinclude } = inputs.includes(type);
   return {
     type: type as CapabilityStatementRestResource['type'],
     profile,
@@ -83,6 +88,8 @@ function resourceCapability(
       type: sp.type as 'token',
       documentation: sp.description,
     })),
+    searchInclude: include.length ? include : undefined,
+    searchRevInclude: revinclude.length ? revinclude : undefined,
     operation: operations
       .filter((op) => op.levels.includes('type') || op.levels.includes('instance'))
       .map((op) => ({
@@ -92,9 +99,12 @@ function resourceCapability(
   };
 }
 
-function smartSecurity(tokenUrl: string): NonNullable<CapabilityStatement['rest']>[number]['security'] {
+function smartSecurity(
+  tokenUrl: string,
+  cors: boolean,
+): NonNullable<CapabilityStatement['rest']>[number]['security'] {
   return {
-    cors: true,
+    cors,
     service: [
       {
         coding: [

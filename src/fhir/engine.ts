@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import type { Database } from '../store/database';
+import { serverSecret } from '../store/server-secret';
 import { projectPath } from '../project-root';
 import type { AccessGuard, AuditSink } from './request-context';
 import { FhirRepository, type ConformanceCheck } from './repository';
@@ -10,7 +12,7 @@ import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from
 import { validateOperation } from './operations/validate';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
-import { findMatches, search, supportedSearchParams } from './search/search';
+import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
 import { removeIndexes, writeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 import { ReleaseGate } from './release/release-gate';
@@ -23,12 +25,23 @@ export interface FhirEngine {
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir's JSON imports
 const { version } = require(projectPath('package.json')) as { version: string };
 
+/** CURSOR_SECRET when configured, else the random secret every instance on this database shares. */
+async function cursorKey(db: Database, configured?: string): Promise<Buffer> {
+  if (configured) return createHash('sha256').update(configured).digest();
+  return serverSecret(db.pool, 'cursor');
+}
+
 /** Builds the FHIR layer: validator, repository (the write path), operations and the interaction executor. */
 export async function buildFhirEngine(deps: {
   db: Database;
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries' | 'pseudonymKey'>;
+  config: Pick<
+    Config,
+    'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries' | 'pseudonymKey' | 'cursorSecret'
+  >;
   access?: AccessGuard;
   audit?: AuditSink;
+  /** The security layer's public origin (absent: from the request) and CORS origins, for the CapabilityStatement. */
+  smart?: { publicUrl?: string; corsOrigins: readonly string[] };
 }): Promise<FhirEngine> {
   const validator = await ResourceValidator.load();
   const defaultProfiles = loadDefaultProfiles();
@@ -42,23 +55,33 @@ export async function buildFhirEngine(deps: {
     narrative: withNarrative,
   });
   const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);
-  const capabilityStatement = buildCapabilityStatement({
-    baseUrl: deps.config.baseUrl,
-    version,
-    searchParams: supportedSearchParams,
-    profiles: loadClaimedProfiles(defaultProfiles),
-    operations,
-    tokenUrl: deps.access ? '/auth/token' : undefined,
-  });
+  const profiles = loadClaimedProfiles(defaultProfiles);
+  const statementFor = (origin: string) =>
+    buildCapabilityStatement({
+      baseUrl: deps.config.baseUrl,
+      version,
+      searchParams: supportedSearchParams,
+      includes: supportedIncludes,
+      profiles,
+      operations,
+      tokenUrl: deps.access ? `${origin}/auth/token` : undefined,
+      cors: (deps.smart?.corsOrigins.length ?? 0) > 0,
+    });
+  // Without a configured public origin the token URL follows the request (development only, as for tokens).
+  const fixed = deps.smart?.publicUrl ? statementFor(deps.smart.publicUrl) : undefined;
   const executor = new Executor({
     repository,
     search,
-    capabilityStatement: () => capabilityStatement,
+    capabilityStatement: (ctx) => fixed ?? statementFor(new URL(ctx.baseUrl).origin),
     operations,
     bundles: createBundleProcessor({ maxEntries: deps.config.maxBundleEntries }),
     access: deps.access,
     audit: deps.audit,
-    paging: { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount },
+    paging: {
+      defaultCount: deps.config.defaultCount,
+      maxCount: deps.config.maxCount,
+      cursorKey: await cursorKey(deps.db, deps.config.cursorSecret),
+    },
     release: new ReleaseGate(deps.config.pseudonymKey),
   });
   return { executor, conformance };

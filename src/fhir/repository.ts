@@ -10,6 +10,7 @@ import {
 import type { AccessGuard, AuditSink, RequestContext, WriteChange } from './request-context';
 import { badRequest, FhirError, gone, issue, notFound, preconditionFailed, unprocessable } from './errors';
 import { isValidId } from './resource-types';
+import { parseCriteria } from './search/criteria';
 
 /** Checks a resource against its profile (setting the default profile when meta.profile is absent). */
 export interface ConformanceCheck {
@@ -107,7 +108,7 @@ export class FhirRepository {
     q?: Queryable,
   ): Promise<StoredVersion> {
     const db = q ?? this.deps.db.pool;
-    const vid = Number(versionId);
+    const vid = /^[1-9]\d{0,9}$/.test(versionId) ? Number(versionId) : NaN;
     if (!Number.isInteger(vid) || vid < 1)
       throw notFound(`Version "${versionId}" of ${resourceType}/${id} is not known`);
     const version = await resourceStore.version(db, resourceType, id, vid);
@@ -253,8 +254,7 @@ export class FhirRepository {
     what: string,
     expression?: string,
   ): Promise<Resource | undefined> {
-    const params = [...new URLSearchParams(criteria.replace(/^.*\?/, ''))];
-    if (params.length === 0) throw badRequest(`${what} needs search criteria, got "${criteria}"`, expression);
+    const params = parseCriteria(criteria, what, expression);
     const matches = await this.findMatches(q, resourceType, params);
     if (matches.length > 1) {
       throw preconditionFailed(

@@ -4,6 +4,9 @@ import type { AccessRestriction } from './access-restriction';
 import { SqlParams } from './lookups/lookup';
 import { accessSql } from './search/access-sql';
 
+/** The largest version id the `integer` version_id column holds. */
+export const MAX_VERSION_ID = 2_147_483_647;
+
 /** One stored version of a resource; `resource` is absent for a delete marker. */
 export interface StoredVersion {
   resourceType: string;
@@ -90,6 +93,8 @@ export const resourceStore = {
     id: string,
     versionId: number,
   ): Promise<StoredVersion | undefined> {
+    // version_id is an integer column: a number outside its range names no version (and must not reach SQL).
+    if (!Number.isInteger(versionId) || versionId < 1 || versionId > MAX_VERSION_ID) return undefined;
     const res = await q.query<VersionRow>(
       `SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
        WHERE resource_type = $1 AND id = $2 AND version_id = $3`,

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../src/fhir/errors';
 import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
-import { decodeCursor, encodeCursor, searchFingerprint } from '../../src/fhir/search/cursor';
+import { decodeCursor, encodeCursor, sealCursor, searchFingerprint } from '../../src/fhir/search/cursor';
+import type { SortKey } from '../../src/store/search/keyset';
 import { searchableParams } from '../../src/fhir/search/registry';
 import { parseSearchRequest } from '../../src/fhir/search/search-request';
 import { resourceToXml, xmlToResource } from '../../src/fhir/rest/xml-format';
@@ -108,26 +109,38 @@ describeFuzz('paging cursor decoder', () => {
     'decodeCursor refuses garbage and forged cursors only with FhirErrors, and only ever returns strings or null',
     () => {
       const fingerprint = searchFingerprint('Patient', [['name', 'x']]);
-      const forged = fc
-        .record({
-          d: fc.constantFrom('n', 'p', 'x', 1),
-          v: fc.array(hostileJson, { maxLength: 3 }),
-          q: fc.constantFrom(fingerprint, 'x'),
-        })
-        .map((json) => Buffer.from(JSON.stringify(json)).toString('base64url'));
+      const key = new Uint8Array(32).fill(7);
+      const payload = fc.record({
+        d: fc.constantFrom('n', 'p', 'x', 1),
+        v: fc.array(hostileJson, { maxLength: 3 }),
+        q: fc.constantFrom(fingerprint, 'x'),
+      });
+      // Unsigned junk, and cursors signed with the server's key but holding hostile values (a key leak).
+      const unsigned = payload.map((json) => Buffer.from(JSON.stringify(json)).toString('base64url'));
+      const signed = payload.map((json) => sealCursor(key, json));
+      const sortKeys: SortKey[] = [
+        { param: '_lastUpdated', descending: false, column: 'last_updated' },
+        { param: '_id', descending: true, column: 'id' },
+        { param: 'name', descending: false },
+      ];
       fc.assert(
-        fc.property(fc.oneof(hostileString, forged), fc.integer({ min: 0, max: 3 }), (text, width) =>
-          onlyFhirErrors(() => {
-            const cursor = decodeCursor(text, fingerprint, width);
-            if (!cursor.position.every((v) => v === null || typeof v === 'string'))
-              throw new Error('non-string position');
-          }),
+        fc.property(
+          fc.oneof(hostileString, unsigned, signed),
+          fc.integer({ min: 0, max: 3 }),
+          (text, width) =>
+            onlyFhirErrors(() => {
+              const cursor = decodeCursor(key, text, fingerprint, sortKeys.slice(0, width));
+              if (!cursor.position.every((v) => v === null || typeof v === 'string'))
+                throw new Error('non-string position');
+            }),
         ),
         fcParams(2000),
       );
       // A cursor the server made decodes to what it encoded.
-      const cursor = { direction: 'next' as const, position: ['2020-01-01', 'x'] };
-      expect(decodeCursor(encodeCursor(cursor, fingerprint), fingerprint, 2)).toEqual(cursor);
+      const cursor = { direction: 'next' as const, position: ['2020-01-01T00:00:00Z', 'x'] };
+      expect(
+        decodeCursor(key, encodeCursor(key, cursor, fingerprint), fingerprint, sortKeys.slice(0, 1)),
+      ).toEqual(cursor);
     },
     timeoutFor(2000, 5),
   );

@@ -30,6 +30,9 @@ describe('resourceStore', () => {
     expect(current?.versionId).toBe(2);
     expect((await resourceStore.version(db.pool, 'Patient', 'a', 1))?.resource?.meta?.versionId).toBe('1');
     expect(await resourceStore.version(db.pool, 'Patient', 'a', 3)).toBeUndefined();
+    // Beyond the integer column: no such version, rather than a PostgreSQL "out of range" error.
+    expect(await resourceStore.version(db.pool, 'Patient', 'a', 99_999_999_999)).toBeUndefined();
+    expect(await resourceStore.version(db.pool, 'Patient', 'a', 1.5)).toBeUndefined();
   });
 
   it('keeps a delete marker as the current version', async () => {

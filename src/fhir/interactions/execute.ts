@@ -8,7 +8,8 @@ import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
 import { isSupportedType } from '../resource-types';
-import { historyCount, historyCursor, historyInstant, wantsHistoryTotal } from './history-params';
+import { historyCount, historyInstant, wantsHistoryTotal } from './history-params';
+import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
 
 export type SearchFn = (
   q: Queryable,
@@ -20,6 +21,7 @@ export type SearchFn = (
     access?: RequestContext['access'];
     defaultCount: number;
     maxCount: number;
+    cursorKey: Uint8Array;
   },
 ) => Promise<Bundle>;
 
@@ -35,12 +37,12 @@ export interface OperationHandler {
 export interface ExecutorDeps {
   repository: FhirRepository;
   search: SearchFn;
-  capabilityStatement: () => Resource;
+  capabilityStatement: (ctx: RequestContext) => Resource;
   operations: ReadonlyMap<string, OperationHandler>;
   bundles: { process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> };
   access?: AccessGuard;
   audit?: AuditSink;
-  paging: { defaultCount: number; maxCount: number };
+  paging: { defaultCount: number; maxCount: number; cursorKey: Uint8Array };
   /** Pseudonymised output (src/fhir/release); without it, pseudonymised callers are refused. */
   release?: ReleaseGate;
 }
@@ -76,7 +78,7 @@ export class Executor {
     const type = req.resourceType as string;
     switch (req.kind) {
       case 'capabilities':
-        return { status: 200, body: this.deps.capabilityStatement() };
+        return { status: 200, body: this.deps.capabilityStatement(ctx) };
       case 'batch-or-transaction':
         return { status: 200, body: await this.deps.bundles.process(ctx, requireBundle(req.body), this) };
       case 'read': {
@@ -203,6 +205,8 @@ export class Executor {
     const count = historyCount(get('_count'), defaultCount, maxCount);
     const cursor = get('_cursor');
     const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
+    const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
+    const key = this.deps.paging.cursorKey;
     await this.restriction(ctx, tx);
     const page = await this.deps.repository.history(
       ctx,
@@ -212,7 +216,7 @@ export class Executor {
         since: historyInstant('_since', get('_since')),
         at: historyInstant('_at', get('_at')),
         count,
-        beforeSeq: historyCursor(cursor),
+        beforeSeq: cursor === undefined ? undefined : decodeHistoryCursor(key, cursor, path),
         types,
         // One AuditEvent is written per request: system history shows them only when asked for by _type.
         excludeTypes: req.kind === 'history-system' && !types ? ['AuditEvent'] : undefined,
@@ -220,11 +224,11 @@ export class Executor {
       },
       tx,
     );
-    const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
     // Inside a transaction Bundle the audit must use its transaction: it holds the chain lock.
     await this.auditRead(ctx, req.kind, touched, undefined, tx);
-    return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page) };
+    const next = (seq: number) => encodeHistoryCursor(key, path, seq);
+    return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page, next) };
   }
 
   /** System history `_type=A,B`: each type must be served and readable (AuditEvent: admins only). */

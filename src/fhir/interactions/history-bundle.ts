@@ -15,12 +15,16 @@ function entryFor(baseUrl: string, v: StoredVersion): BundleEntry {
   };
 }
 
-/** A history Bundle, newest first, with a `next` link that pages by sequence number so concurrent writes do not shift it. */
+/**
+ * A history Bundle, newest first, with a `next` link that pages by sequence number (in a signed cursor) so
+ * concurrent writes do not shift it.
+ */
 export function historyBundle(
   baseUrl: string,
   path: string,
   query: Array<[string, string]>,
   page: HistoryPage,
+  cursorFor: (beforeSeq: number) => string,
 ): Bundle {
   const self = new URLSearchParams(query);
   const link: Bundle['link'] = [
@@ -28,7 +32,7 @@ export function historyBundle(
   ];
   if (page.nextBeforeSeq !== undefined) {
     const next = new URLSearchParams(query.filter(([k]) => k !== '_cursor'));
-    next.set('_cursor', String(page.nextBeforeSeq));
+    next.set('_cursor', cursorFor(page.nextBeforeSeq));
     link.push({ relation: 'next', url: `${baseUrl}/${path}?${next}` });
   }
   return {

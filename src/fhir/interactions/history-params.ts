@@ -30,13 +30,6 @@ export function historyCount(value: string | undefined, fallback: number, max: n
   return Math.min(Number(value), max);
 }
 
-/** `_cursor` of a history page: the sequence number the server put in its next link. */
-export function historyCursor(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value))
-    throw badRequest(`Invalid _cursor "${value}": use the next link of a history page`, '_cursor');
-  return Number(value);
-}
 
 /** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */
 export function wantsHistoryTotal(total: string | undefined, cursor: string | undefined): boolean {

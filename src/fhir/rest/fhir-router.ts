@@ -7,6 +7,7 @@ import type { RequestContext } from '../request-context';
 import { badRequest } from '../errors';
 import {
   contentTypeFor,
+  decodeBody,
   parseBody,
   requestFormat,
   responseFormat,
@@ -104,9 +105,11 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
     if (!/^application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')) {
       throw badRequest('POST _search needs Content-Type application/x-www-form-urlencoded');
     }
-    query.push(...new URLSearchParams(raw.toString('utf8')));
+    query.push(...new URLSearchParams(decodeBody(raw, req.get('content-type'))));
   } else if (raw.length > 0 && (req.method === 'POST' || req.method === 'PUT')) {
-    body = parseBody(raw.toString('utf8'), requestFormat(req.get('content-type')), options.maxJsonDepth);
+    const contentType = req.get('content-type');
+    const format = requestFormat(contentType);
+    body = parseBody(decodeBody(raw, contentType), format, options.maxJsonDepth);
   }
   // After POST _search has added its form parameters: they reach the database just the same.
   rejectUnholdableCharacters(query);

@@ -4,6 +4,7 @@ import type { IncludeRequest } from '../../store/search/include-query';
 import { lookupFor } from '../../store/lookups/lookup-kinds';
 import { badRequest, FhirError, issue } from '../errors';
 import { parseFilter, requireParam } from './filter-parser';
+import { hasLoneSurrogate } from '../../kernel/unicode';
 
 export type Summary = 'true' | 'false' | 'count' | 'text' | 'data';
 export type TotalMode = 'none' | 'estimate' | 'accurate';
@@ -27,7 +28,7 @@ export interface SearchRequest {
   used: Array<[string, string]>;
 }
 
-// R4 http.html#parameters: format and pretty-printing are the REST layer's business.
+// R4 http.html#parameters: format and pretty-printing are the REST layer's business (links repeat them).
 const ALWAYS_IGNORED = new Set(['_format', '_pretty']);
 const SUMMARIES: readonly string[] = ['true', 'false', 'count', 'text', 'data'];
 const TOTALS: readonly string[] = ['none', 'estimate', 'accurate'];
@@ -122,7 +123,18 @@ export function parseSearchRequest(
   const request: SearchRequest = { resourceType, filters: [], sort: [], includes: [], used: [] };
   const errors: FhirError[] = [];
   for (const [key, value] of params) {
-    if (ALWAYS_IGNORED.has(key) || value === '') continue;
+    if (value === '') continue;
+    if (hasLoneSurrogate(key) || hasLoneSurrogate(value)) {
+      // No UTF-8 form: PostgreSQL would refuse it later, as a server error.
+      if (!lenient)
+        errors.push(badRequest(`The parameter "${key}" contains an unpaired UTF-16 surrogate`, key));
+      continue;
+    }
+    if (ALWAYS_IGNORED.has(key)) {
+      // Not a search parameter, but the paging links keep it: page 2 of an XML search is XML too.
+      request.used.push([key, value]);
+      continue;
+    }
     try {
       if (apply(request, key, value)) request.used.push([key, value]);
     } catch (err) {

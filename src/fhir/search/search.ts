@@ -7,6 +7,7 @@ import { subset } from './elements';
 import { resolveIncludes } from './include';
 import { link, searchUrl } from './links';
 import { searchableParams } from './registry';
+import { SUPPORTED_TYPES } from '../resource-types';
 import { parseSearchRequest, type SearchRequest } from './search-request';
 
 export type SearchParams = ReadonlyArray<[string, string]>;
@@ -19,13 +20,11 @@ export interface SearchContext {
   access?: AccessRestriction;
   defaultCount: number;
   maxCount: number;
+  /** Signs and checks paging cursors (see cursor.ts). */
+  cursorKey: Uint8Array;
 }
 
 const fullUrl = (baseUrl: string, r: Resource) => `${baseUrl}/${r.resourceType}/${r.id}`;
-
-/** The number of sort values a cursor holds: the _sort keys plus the id tie-breaker. */
-const cursorWidth = (request: SearchRequest) =>
-  request.sort.length + (request.sort.some((k) => k.column === 'id') ? 0 : 1);
 
 /**
  * R4 search.html#total. Default: an accurate count on the first page (a COUNT over the same index joins, cheap
@@ -49,7 +48,7 @@ function pageLinks(
     searchUrl(
       ctx.baseUrl,
       request.resourceType,
-      c ? [...request.used, ['_cursor', encodeCursor(c, fingerprint)]] : request.used,
+      c ? [...request.used, ['_cursor', encodeCursor(ctx.cursorKey, c, fingerprint)]] : request.used,
     );
   const links = [link('self', url(cursor))];
   const first = page.rows[0]?.position;
@@ -70,7 +69,9 @@ export async function search(
 ): Promise<Bundle> {
   const request = parseSearchRequest(resourceType, params, ctx.lenient);
   const fingerprint = searchFingerprint(resourceType, request.used);
-  const cursor = request.cursor ? decodeCursor(request.cursor, fingerprint, cursorWidth(request)) : undefined;
+  const cursor = request.cursor
+    ? decodeCursor(ctx.cursorKey, request.cursor, fingerprint, request.sort)
+    : undefined;
   const query: MatchQuery = {
     resourceType,
     filters: request.filters,
@@ -126,4 +127,19 @@ export async function findMatches(
 /** The SearchParameters a type supports, for the CapabilityStatement. */
 export function supportedSearchParams(resourceType: string): SearchParameter[] {
   return searchableParams(resourceType).map((p) => p.definition);
+}
+
+const referenceParams = (resourceType: string) =>
+  searchableParams(resourceType).filter((p) => p.type === 'reference');
+
+/** The `_include` and `_revinclude` values a type supports (`Type:param`), for the CapabilityStatement. */
+export function supportedIncludes(resourceType: string): { include: string[]; revinclude: string[] } {
+  return {
+    include: referenceParams(resourceType).map((p) => `${resourceType}:${p.code}`),
+    revinclude: SUPPORTED_TYPES.flatMap((source) =>
+      referenceParams(source)
+        .filter((p) => p.targets.includes(resourceType))
+        .map((p) => `${source}:${p.code}`),
+    ),
+  };
 }

@@ -48,7 +48,9 @@ beforeAll(async () => {
   const patient = (n: number, ours: boolean): Patient => {
     // FHIR JSON has no empty arrays: another practice's patient has no generalPractitioner at all.
     const { generalPractitioner: _gp, ...example } = newFromExample<Patient>('nl-core-Patient-01');
-    const gp = [{ reference: `Organization/${gpOrg.id}`, type: 'Organization' }];
+    const gp: Patient['generalPractitioner'] = [
+      { reference: `Organization/${gpOrg.id}`, type: 'Organization' },
+    ];
     return {
       ...example,
       identifier: [{ system: BSN, value: bsnFor(n) }],

@@ -1,7 +1,8 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import type { Database } from '../../../src/store/database';
 import { createTestDatabase } from '../../support/test-database';
-import { ids, link, queryOf, remove, run, save } from './search-support';
+import { sealCursor, searchFingerprint } from '../../../src/fhir/search/cursor';
+import { CTX, ids, link, queryOf, remove, run, save } from './search-support';
 
 let db: Database;
 
@@ -67,13 +68,22 @@ describe('keyset paging', () => {
     expect(all).toEqual(originals);
   });
 
-  it('shows self, next and previous links with the used parameters', async () => {
-    const first = await run(db, 'Patient', 'family=jansen&_count=5&_format=json');
-    expect(link(first, 'self')).toBe('http://localhost:8080/fhir/Patient?family=jansen&_count=5');
+  it('shows self, next and previous links with the used parameters, _format and _pretty included', async () => {
+    const first = await run(db, 'Patient', 'family=jansen&_count=5&_format=xml&_pretty=true&_elements=name');
+    expect(link(first, 'self')).toBe(
+      'http://localhost:8080/fhir/Patient?family=jansen&_count=5&_format=xml&_pretty=true&_elements=name',
+    );
     expect(link(first, 'previous')).toBeUndefined();
     expect(link(first, 'next')).toMatch(
-      /^http:\/\/localhost:8080\/fhir\/Patient\?family=jansen&_count=5&_cursor=/,
+      /^http:\/\/localhost:8080\/fhir\/Patient\?family=jansen&_count=5&_format=xml&_pretty=true&_elements=name&_cursor=/,
     );
+    // The cursor survives a change of format: it fingerprints which rows match, not how they are shown.
+    const second = await run(
+      db,
+      'Patient',
+      queryOf(link(first, 'next') as string).replace('_format=xml', ''),
+    );
+    expect(ids(second)).toHaveLength(5);
   });
 
   it('rejects a malformed cursor or one from another search', async () => {
@@ -84,5 +94,51 @@ describe('keyset paging', () => {
     const first = await run(db, 'Patient', 'family=jansen&_count=5');
     const cursor = new URL(link(first, 'next') as string).searchParams.get('_cursor');
     await expect(run(db, 'Patient', `family=other&_cursor=${cursor}`)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('refuses a forged cursor before its values reach SQL', async () => {
+    // The old format: unsigned base64url JSON with a fingerprint anyone can compute.
+    const sort = '_sort=-_lastUpdated&_count=5';
+    const first = await run(db, 'Patient', sort);
+    const fingerprint = searchFingerprint('Patient', [['_sort', '-_lastUpdated']]);
+    const forged = Buffer.from(JSON.stringify({ d: 'n', v: ['not a date', 'x'], q: fingerprint })).toString(
+      'base64url',
+    );
+    await expect(run(db, 'Patient', `${sort}&_cursor=${forged}`)).rejects.toMatchObject({
+      status: 400,
+      issues: [
+        { expression: ['_cursor'], diagnostics: expect.stringMatching(/restart from the first page/) },
+      ],
+    });
+    // A real cursor with its payload changed but the signature kept.
+    const real = new URL(link(first, 'next') as string).searchParams.get('_cursor') as string;
+    const tampered = `${Buffer.from(JSON.stringify({ d: 'n', v: ['2020-01-01 00:00:00+00', 'a'], q: fingerprint })).toString('base64url')}.${real.split('.')[1]}`;
+    await expect(run(db, 'Patient', `${sort}&_cursor=${tampered}`)).rejects.toMatchObject({ status: 400 });
+    // Signed with another server's key.
+    const foreign = sealCursor(Buffer.alloc(32, 1), {
+      d: 'n',
+      v: ['2020-01-01 00:00:00+00', 'a'],
+      q: fingerprint,
+    });
+    await expect(run(db, 'Patient', `${sort}&_cursor=${foreign}`)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('checks the type of every value even in a validly signed cursor', async () => {
+    const sort = '_sort=-_lastUpdated&_count=5';
+    const q = searchFingerprint('Patient', [['_sort', '-_lastUpdated']]);
+    for (const v of [
+      ['99999-99-99 99:99:99+00', 'a'],
+      [5, 'a'],
+      ['2020-01-01 00:00:00+00'],
+      ['x'.repeat(9000), 'a'],
+    ]) {
+      const cursor = sealCursor(CTX.cursorKey, { d: 'n', v, q });
+      await expect(run(db, 'Patient', `${sort}&_cursor=${cursor}`)).rejects.toMatchObject({
+        status: 400,
+        issues: [{ expression: ['_cursor'] }],
+      });
+    }
+    const ok = sealCursor(CTX.cursorKey, { d: 'n', v: ['2099-01-01 00:00:00+00', 'a'], q });
+    expect(ids(await run(db, 'Patient', `${sort}&_cursor=${ok}`))).toHaveLength(5);
   });
 });

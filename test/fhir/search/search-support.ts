@@ -5,7 +5,13 @@ import { removeIndexes, writeIndexes } from '../../../src/fhir/search/indexer';
 import { search, type SearchContext } from '../../../src/fhir/search/search';
 
 export const BASE = 'http://localhost:8080/fhir';
-export const CTX: SearchContext = { baseUrl: BASE, lenient: false, defaultCount: 20, maxCount: 100 };
+export const CTX: SearchContext = {
+  baseUrl: BASE,
+  lenient: false,
+  defaultCount: 20,
+  maxCount: 100,
+  cursorKey: Buffer.alloc(32, 7),
+};
 
 /** Stores resources as the write path does: a new current version plus its index rows, in one transaction. */
 export async function save(db: Database, ...resources: Resource[]): Promise<void> {

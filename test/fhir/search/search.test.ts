@@ -233,6 +233,6 @@ describe('errors and lenient handling', () => {
     });
     const lenient = await run(db, 'Patient', 'foo=bar&family=bret&_format=json', { lenient: true });
     expect(ids(lenient)).toEqual(['accent']);
-    expect(link(lenient, 'self')).toBe(`${BASE}/Patient?family=bret`);
+    expect(link(lenient, 'self')).toBe(`${BASE}/Patient?family=bret&_format=json`);
   });
 });

@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue, operationOutcome } from '../errors';
+
+interface Answer {
+  status: number;
+  code: OperationOutcomeIssue['code'];
+  message: string;
+}
+
+function answerFor(code: string | undefined): Answer {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      code: 'too-costly',
+      message: `The request headers are larger than the limit of ${Math.round(http.maxHeaderSize / 1024)} KB; send fewer or shorter headers`,
+    };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT')
+    return {
+      status: 408,
+      code: 'timeout',
+      message: 'The request was not received completely in time; send it again',
+    };
+  return { status: 400, code: 'structure', message: 'The request is not valid HTTP/1.1' };
+}
+
+/**
+ * For http.Server's 'clientError': requests Node refuses before express sees them (oversized headers, malformed
+ * HTTP, a stalled request) get a FHIR OperationOutcome too, not Node's bare status line.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  // As Node's own handler: once anything was written on this connection, a status line would corrupt it.
+  const written = (socket as Partial<Socket>).bytesWritten ?? 0;
+  if (err.code === 'ECONNRESET' || !socket.writable || written > 0) {
+    socket.destroy();
+    return;
+  }
+  const answer = answerFor(err.code);
+  const body = JSON.stringify(operationOutcome([issue(answer.code, answer.message)]));
+  socket.end(
+    [
+      `HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status]}`,
+      'Content-Type: application/fhir+json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
