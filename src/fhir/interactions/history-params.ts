@@ -30,7 +30,6 @@ export function historyCount(value: string | undefined, fallback: number, max: n
   return Math.min(Number(value), max);
 }
 
-
 /** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */
 export function wantsHistoryTotal(total: string | undefined, cursor: string | undefined): boolean {
   if (total === undefined) return cursor === undefined;
