@@ -17,9 +17,26 @@ export interface Config {
   defaultCount: number;
   /** Maximum JSON nesting depth accepted in a request body. */
   maxJsonDepth: number;
+  /** Time to receive a whole request (headers and body); a stalled request gets 408. */
   requestTimeoutMs: number;
+  /** Time to process a request once received; past it the answer is 504 and its database work is cancelled. */
+  requestDeadlineMs: number;
+  /** Open HTTP connections at most (server.maxConnections); further ones are refused. */
+  maxConnections: number;
+  database: DatabaseSettings;
   loadDemoData: boolean;
   nodeEnv: string;
+}
+
+/** PostgreSQL pool size and timeouts (src/store/database.ts). */
+export interface DatabaseSettings {
+  poolMax: number;
+  /** Connecting, and waiting for a free pooled connection. */
+  connectTimeoutMs: number;
+  /** Longest single SQL statement (PostgreSQL statement_timeout). */
+  statementTimeoutMs: number;
+  /** Longest a transaction may sit idle (PostgreSQL idle_in_transaction_session_timeout). */
+  idleInTransactionTimeoutMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -43,7 +60,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount: intFrom(env, 'MAX_COUNT', 1000),
     defaultCount: intFrom(env, 'DEFAULT_COUNT', 50),
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
-    requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
+    requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 10000),
+    requestDeadlineMs: intFrom(env, 'REQUEST_DEADLINE_MS', 30000),
+    maxConnections: intFrom(env, 'MAX_CONNECTIONS', 1000),
+    database: {
+      poolMax: Math.max(1, intFrom(env, 'DB_POOL_MAX', 10)),
+      connectTimeoutMs: intFrom(env, 'DB_CONNECT_TIMEOUT_MS', 5000),
+      statementTimeoutMs: intFrom(env, 'DB_STATEMENT_TIMEOUT_MS', 15000),
+      idleInTransactionTimeoutMs: intFrom(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30000),
+    },
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
   };

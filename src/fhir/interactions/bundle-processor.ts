@@ -6,6 +6,7 @@ import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from 
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
 import { collectReferences, rewriteReferences } from './reference-rewrite';
+import { unavailableError } from '../rest/error-response';
 
 // R4 http.html#trules: DELETE, then POST, then PUT/PATCH, then GET/HEAD.
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -111,7 +112,9 @@ async function batch(ctx: RequestContext, entries: ParsedEntry[], executor: Exec
       entry.push(responseEntry(await executeEntry(ctx, e, executor, undefined)));
     } catch (err) {
       const error =
-        err instanceof FhirError ? err : new FhirError(500, [issue('exception', 'Internal error')]);
+        err instanceof FhirError
+          ? err
+          : (unavailableError(err) ?? new FhirError(500, [issue('exception', 'Internal error')]));
       entry.push({ response: { status: String(error.status), outcome: error.toOperationOutcome() } });
     }
   }
