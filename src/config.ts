@@ -67,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       poolMax: Math.max(1, intFrom(env, 'DB_POOL_MAX', 10)),
       connectTimeoutMs: intFrom(env, 'DB_CONNECT_TIMEOUT_MS', 5000),
       statementTimeoutMs: intFrom(env, 'DB_STATEMENT_TIMEOUT_MS', 15000),
-      idleInTransactionTimeoutMs: intFrom(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30000),
+      idleInTransactionTimeoutMs: intFrom(env, 'DB_IDLE_IN_TX_TIMEOUT_MS', 30000),
     },
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',

@@ -13,13 +13,22 @@ export function requestDeadline(deadlineMs: number): RequestHandler {
   return (req, res, next) => {
     if (!deadlineMs) return next();
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      const err = new DeadlineExceeded(deadlineMs);
-      sendError(res, err, formatOf(req.get('accept')), res.locals.logger);
-      controller.abort(err);
-    }, deadlineMs);
+    let timer: NodeJS.Timeout | undefined;
+    // Processing starts when the request is in: a slow upload is REQUEST_TIMEOUT_MS's business (408).
+    const start = () => {
+      timer = setTimeout(() => {
+        const err = new DeadlineExceeded(deadlineMs);
+        sendError(res, err, formatOf(req.get('accept')), res.locals.logger);
+        controller.abort(err);
+      }, deadlineMs);
+    };
+    if (req.complete) start();
+    else req.once('end', start);
     // 'close' comes when the response is complete, and when the client went away first.
-    res.on('close', () => clearTimeout(timer));
+    res.on('close', () => {
+      req.off('end', start);
+      clearTimeout(timer);
+    });
     runCancellable(controller.signal, next);
   };
 }
