@@ -26,7 +26,7 @@ export async function startService(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, logger);
   // Readiness: false until migrations and demo data are done, and again once shutting down.
   let started = false;
   try {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { DatabaseSettings } from '../config';
 import { currentSignal } from '../kernel/cancellation';
 import { classifyDatabaseError } from './database-errors';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedServer, type SupervisorLog } from './embedded-postgres';
 
 /** Anything that runs a query: the pool, or a client inside a transaction. */
 export interface Queryable {
@@ -168,13 +168,12 @@ async function ping(probe: pg.Pool, timeoutMs: number): Promise<string | undefin
 const codeOf = (err: unknown) => String((err as { code?: unknown } | null)?.code ?? 'no error code');
 
 /** Connects to DATABASE_URL when given; otherwise starts the embedded PostgreSQL in `dataDir`. */
-export async function openDatabase(options: {
-  databaseUrl?: string;
-  dataDir: string;
-  database?: DatabaseSettings;
-}): Promise<Database> {
+export async function openDatabase(
+  options: { databaseUrl?: string; dataDir: string; database?: DatabaseSettings },
+  log?: SupervisorLog,
+): Promise<Database> {
   if (options.databaseUrl) return createDatabase(options.databaseUrl, options.database);
-  const embedded: EmbeddedServer = await startEmbeddedPostgres(options.dataDir);
+  const embedded: EmbeddedServer = await startEmbeddedPostgres(options.dataDir, log);
   return createDatabase(embedded.url, options.database, {
     status: () => embedded.failure(),
     onClose: () => embedded.stop(),

