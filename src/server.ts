@@ -28,7 +28,7 @@ export async function startService(
 ): Promise<RunningService> {
   const db = await openDatabase(config, logger);
   // Readiness: false until migrations and demo data are done, and again once shutting down.
-  let started = false;
+  let phase: string | undefined = 'startup: migrations and demo data are not loaded yet';
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
@@ -39,7 +39,7 @@ export async function startService(
       executor: engine.executor,
       logger,
       security: security.http,
-      health: { started: () => started, checkDatabase: (ms) => db.check(ms) },
+      health: { phase: () => phase, checkDatabase: (ms) => db.check(ms) },
     });
     const server = createHttpServer(app, config);
     await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -51,10 +51,10 @@ export async function startService(
       const created = await loadDemoData(engine.executor, baseUrl);
       if (created) logger.info({ created }, 'demo data loaded');
     }
-    started = true;
+    phase = undefined;
     logger.info({ url: baseUrl, embedded: !config.databaseUrl }, 'MESO FHIR service listening');
     const close = () => {
-      started = false;
+      phase = 'shutdown: the service is stopping';
       return shutdown(server, db, logger);
     };
     return { url, baseUrl, db, close };

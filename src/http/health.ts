@@ -4,8 +4,8 @@ import { issue, operationOutcome } from '../fhir/errors';
 import { RETRY_AFTER_SECONDS } from '../fhir/rest/error-response';
 
 export interface HealthOptions {
-  /** Start-up (migrations, demo data) has completed. */
-  started(): boolean;
+  /** Why this instance is not serving yet or any more (start-up, shutdown); undefined once it is. */
+  phase(): string | undefined;
   /** Undefined when the database answers within `timeoutMs`; otherwise why not (src/store). */
   checkDatabase(timeoutMs: number): Promise<string | undefined>;
   /** How long readiness waits for the database; default 2000 ms. */
@@ -22,8 +22,8 @@ export function healthRouter(options: HealthOptions): express.Router {
   router.get('/healthz', (_req, res) => send(res, 200, [info('alive')]));
   router.get('/readyz', async (_req, res) => {
     const failed: OperationOutcomeIssue[] = [];
-    if (!options.started())
-      failed.push(issue('transient', 'startup: migrations and demo data are not loaded yet'));
+    const phase = options.phase();
+    if (phase) failed.push(issue('transient', phase));
     const database = await options.checkDatabase(options.timeoutMs ?? 2000);
     if (database) failed.push(issue('transient', `database: ${database}`));
     if (failed.length) res.set('Retry-After', String(RETRY_AFTER_SECONDS));

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import http from 'node:http';
 import pino from 'pino';
 import type { OperationOutcome } from '@medplum/fhirtypes';
@@ -32,6 +32,31 @@ describe('/healthz and /readyz on the real service', () => {
   });
 });
 
+describe('/readyz during start-up', () => {
+  it('is 503 while the demo data loads, and 200 once start-up completed', async () => {
+    const port = await freePort();
+    const seen: string[] = [];
+    let done = false;
+    const polling = (async () => {
+      while (!done) {
+        const res = await get(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        if (res) seen.push(`${res.status} ${res.body.issue[0].diagnostics}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const server = await startTestServer({ PORT: String(port), LOAD_DEMO_DATA: 'true' });
+    done = true;
+    await polling;
+    try {
+      // Listening before the demo data is in; before: /fhir/metadata already answered 200 then.
+      expect(seen).toContain('503 startup: migrations and demo data are not loaded yet');
+      expect((await get(`${server.service.url}/readyz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('/readyz reports each failing check', () => {
   async function readiness(options: HealthOptions) {
     const app = createApp({
@@ -51,7 +76,10 @@ describe('/readyz reports each failing check', () => {
   }
 
   it('is 503 until start-up (migrations, demo data) completed', async () => {
-    const res = await readiness({ started: () => false, checkDatabase: async () => undefined });
+    const res = await readiness({
+      phase: () => 'startup: migrations and demo data are not loaded yet',
+      checkDatabase: async () => undefined,
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(res.body.issue.map((i) => i.diagnostics)).toEqual([
@@ -61,7 +89,7 @@ describe('/readyz reports each failing check', () => {
 
   it('is 503 naming the database when it does not answer', async () => {
     const res = await readiness({
-      started: () => true,
+      phase: () => undefined,
       checkDatabase: async () => 'the database cannot be reached (ECONNREFUSED)',
     });
     expect(res.status).toBe(503);
@@ -73,3 +101,14 @@ describe('/readyz reports each failing check', () => {
     ]);
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
