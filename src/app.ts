@@ -5,6 +5,8 @@ import { sendError } from './fhir/rest/error-response';
 import { notFound } from './fhir/errors';
 import type { Executor } from './fhir/interactions/execute';
 import { requestLog } from './request-log';
+import { healthRouter, type HealthOptions } from './http/health';
+import { requestDeadline } from './http/deadline';
 
 /** The HTTP pieces of the security layer (src/security), in the order the pipeline applies them. */
 export interface HttpSecurity {
@@ -24,9 +26,16 @@ export interface AppOptions {
   maxJsonDepth: number;
   baseUrl?: string;
   security?: HttpSecurity;
+  /** Processing deadline per request in ms (0: none); 504 past it. */
+  requestDeadlineMs?: number;
+  /** /healthz and /readyz. */
+  health?: HealthOptions;
 }
 
-/** HTTP → request log → hardening → authentication → FHIR router (access policy, operation, store). */
+/**
+ * HTTP → request log → hardening → health → deadline → authentication → FHIR router (access policy, operation,
+ * store).
+ */
 export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -34,8 +43,11 @@ export function createApp(options: AppOptions): express.Express {
   app.use(requestLog(options.logger));
   if (options.security) {
     app.use(...options.security.hardening);
-    app.use(options.security.publicRouter);
   }
+  // No authentication, no rate limit: probes must see the instance as it is.
+  if (options.health) app.use(healthRouter(options.health));
+  if (options.requestDeadlineMs) app.use(requestDeadline(options.requestDeadlineMs));
+  if (options.security) app.use(options.security.publicRouter);
   const fhir: RequestHandler[] = [];
   if (options.security) fhir.push(options.security.authenticate);
   if (options.security?.rateLimit) fhir.push(options.security.rateLimit);
@@ -52,6 +64,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/', (_req, res) => res.redirect('/fhir/metadata'));
   app.use((req, res) => sendError(res, notFound(`No endpoint at ${req.path}; the FHIR base is /fhir`)));
   // Errors thrown by middleware (authentication, body limits) still leave as an OperationOutcome.
+  // sendError only logs when the answer was given already (processing deadline).
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
     sendError(res, err, 'json', res.locals.logger ?? options.logger),
   );

@@ -17,11 +17,17 @@ export interface Config {
   defaultCount: number;
   /** Maximum JSON nesting depth accepted in a request body. */
   maxJsonDepth: number;
+  /** Time to receive a whole request (headers and body); a stalled request gets 408. */
   requestTimeoutMs: number;
   /** Largest number of entries in a transaction or batch Bundle (413 above it). */
   maxBundleEntries: number;
   /** Key that signs paging cursors; absent → a random secret kept in the database (shared by all instances). */
   cursorSecret?: string;
+  /** Time to process a request once received; past it the answer is 504 and its database work is cancelled. */
+  requestDeadlineMs: number;
+  /** Open HTTP connections at most (server.maxConnections); further ones are refused. */
+  maxConnections: number;
+  database: DatabaseSettings;
   loadDemoData: boolean;
   nodeEnv: string;
   /** Key of the pseudonyms for non-identifiable clients (HMAC and SIV encryption); required in production. */
@@ -48,6 +54,17 @@ function pseudonymKeyFrom(env: NodeJS.ProcessEnv, nodeEnv: string): string {
   if (nodeEnv === 'production' && key === DEMO_PSEUDONYM_KEY)
     throw new Error('Configuration PSEUDONYM_KEY must not be the published demo key in production');
   return key;
+}
+
+/** PostgreSQL pool size and timeouts (src/store/database.ts). */
+export interface DatabaseSettings {
+  poolMax: number;
+  /** Connecting, and waiting for a free pooled connection. */
+  connectTimeoutMs: number;
+  /** Longest single SQL statement (PostgreSQL statement_timeout). */
+  statementTimeoutMs: number;
+  /** Longest a transaction may sit idle (PostgreSQL idle_in_transaction_session_timeout). */
+  idleInTransactionTimeoutMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -78,9 +95,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount: intFrom(env, 'MAX_COUNT', 1000),
     defaultCount: intFrom(env, 'DEFAULT_COUNT', 50),
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
-    requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 30000),
+    requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 10000),
     maxBundleEntries: intFrom(env, 'MAX_BUNDLE_ENTRIES', 1000),
     cursorSecret: secretFrom(env, 'CURSOR_SECRET'),
+    requestDeadlineMs: intFrom(env, 'REQUEST_DEADLINE_MS', 30000),
+    maxConnections: intFrom(env, 'MAX_CONNECTIONS', 1000),
+    database: {
+      poolMax: Math.max(1, intFrom(env, 'DB_POOL_MAX', 10)),
+      connectTimeoutMs: intFrom(env, 'DB_CONNECT_TIMEOUT_MS', 5000),
+      statementTimeoutMs: intFrom(env, 'DB_STATEMENT_TIMEOUT_MS', 15000),
+      idleInTransactionTimeoutMs: intFrom(env, 'DB_IDLE_IN_TX_TIMEOUT_MS', 30000),
+    },
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
     pseudonymKey: pseudonymKeyFrom(env, env.NODE_ENV ?? 'development'),

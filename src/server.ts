@@ -8,8 +8,8 @@ import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';
 import { loadDemoData } from './demo-data-loader';
 import { createSecurity } from './security/security-layer';
-import { answerClientError } from './fhir/rest/client-error';
-import { assertPortFree, listen, PortInUseError } from './http/listen';
+import { answerClientError } from './http/client-error';
+import { assertPortFree, listen } from './http/listen';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -20,23 +20,31 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+const HEADERS_TIMEOUT_MS = 10_000;
+
 /** Wiring only: config → store → migrations → security → FHIR engine → HTTP → listen. */
 export async function startService(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
   await assertPortFree(config.port, config.host);
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, logger);
+  // Readiness: false until migrations and demo data are done, and again once shutting down.
+  let phase: string | undefined = 'startup: migrations and demo data are not loaded yet';
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit } = security;
     const engine = await buildFhirEngine({ db, config, access, audit, smart: security.config });
-    const app = createApp({ ...config, executor: engine.executor, logger, security: security.http });
-    const server = http.createServer(app);
-    server.requestTimeout = config.requestTimeoutMs;
-    server.on('clientError', answerClientError);
+    const app = createApp({
+      ...config,
+      executor: engine.executor,
+      logger,
+      security: security.http,
+      health: { phase: () => phase, checkDatabase: (ms) => db.check(ms) },
+    });
+    const server = createHttpServer(app, config);
     await listen(server, config.port, config.host);
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -46,12 +54,39 @@ export async function startService(
       const created = await loadDemoData(engine.executor, baseUrl);
       if (created) logger.info({ created }, 'demo data loaded');
     }
+    phase = undefined;
     logger.info({ url: baseUrl, embedded: !config.databaseUrl }, 'MESO FHIR service listening');
-    return { url, baseUrl, db, close: () => shutdown(server, db, logger) };
+    const close = () => {
+      phase = 'shutdown: the service is stopping';
+      return shutdown(server, db, logger);
+    };
+    return { url, baseUrl, db, close };
   } catch (err) {
     await db.close();
     throw err;
   }
+}
+
+/**
+ * The HTTP server and its limits: receiving a request (headers, then the whole body) is bounded by
+ * REQUEST_TIMEOUT_MS and checked every second (Node's default check runs every 30 s), open connections by
+ * MAX_CONNECTIONS.
+ */
+function createHttpServer(app: http.RequestListener, config: Config): http.Server {
+  const server = http.createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      // Node requires headersTimeout ≤ requestTimeout; 0 disables the request timeout, not the headers one.
+      headersTimeout: Math.min(config.requestTimeoutMs || HEADERS_TIMEOUT_MS, HEADERS_TIMEOUT_MS),
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  );
+  server.maxConnections = config.maxConnections;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) =>
+    answerClientError(err, socket, config.requestTimeoutMs),
+  );
+  return server;
 }
 
 /** Stop accepting, let in-flight requests finish (bounded), then close the pool and the embedded server. */
@@ -82,14 +117,15 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Every known failure is handled where it happens; one that is not must be seen, not pass silently.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
 if (require.main === module) {
   main().catch((err) => {
-    if (err instanceof PortInUseError) process.stderr.write(`${err.message}\n`);
-    else pino().fatal({ err }, 'start-up failed');
+    pino().fatal({ err }, 'start-up failed');
     process.exit(1);
   });
 }

@@ -9,6 +9,7 @@ import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit
 import { BSN_SYSTEM } from './naming-systems';
 import { storedPatientsAbout } from '../fhir/search/compartment';
 import { localTarget } from '../kernel/reference';
+import { classifyDatabaseError } from '../store/database-errors';
 
 export const GENESIS_HASH = '0'.repeat(64);
 // Larger batches only lengthen the transaction; under load a flush rarely collects more.
@@ -88,19 +89,21 @@ export class AuditTrail implements AuditSink {
    */
   private async drain(): Promise<void> {
     this.flushing = true;
-    let client: pg.PoolClient | undefined;
+    let held: HeldClient | undefined;
     try {
       while (this.queue.length) {
-        client ??= await this.db.pool.connect();
+        held ??= await holdClient(this.db.pool);
         const batch = this.queue.splice(0, this.queue[0].alone ? 1 : MAX_BATCH);
         try {
-          await this.flush(client, batch);
+          await this.flush(held.client, batch);
           for (const w of batch) w.resolve();
         } catch (err) {
           // Whatever state the connection is in now, it is not reused.
-          client.release(err instanceof Error ? err : new Error(String(err)));
-          client = undefined;
-          if (batch.length === 1) batch[0].reject(err);
+          held.release(err);
+          held = undefined;
+          // The database cannot serve: fail everything now, so that nobody waits on a flush that cannot succeed.
+          if (classifyDatabaseError(err)) for (const w of [...batch, ...this.queue.splice(0)]) w.reject(err);
+          else if (batch.length === 1) batch[0].reject(err);
           // One bad entry must not fail the others: put them back, to be flushed one by one.
           else this.queue.unshift(...batch.map((w) => ({ ...w, alone: true })));
         }
@@ -109,7 +112,7 @@ export class AuditTrail implements AuditSink {
       // No connection to be had: fail what is queued rather than leave requests waiting.
       for (const w of this.queue.splice(0)) w.reject(err);
     } finally {
-      client?.release();
+      held?.release();
       this.flushing = false;
     }
   }
@@ -214,6 +217,33 @@ export class AuditTrail implements AuditSink {
       patientsOf: (refList) => idsOf(refList).map((id) => ({ id, bsn: bsn(id) })),
     };
   }
+}
+
+interface HeldClient {
+  client: pg.PoolClient;
+  /** Back to the pool; with an error (or after its connection was lost) the pool discards it. */
+  release(err?: unknown): void;
+}
+
+/**
+ * A pooled connection kept across flushes. A checked-out client has no listener of the pool's, so a connection
+ * lost meanwhile (database restart) would be an uncaught 'error' event: listen, and discard it on release.
+ */
+async function holdClient(pool: pg.Pool): Promise<HeldClient> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => (lost ??= err);
+  client.on('error', onError);
+  return {
+    client,
+    release(err?: unknown) {
+      client.removeListener('error', onError);
+      const reason = lost ?? err;
+      client.release(
+        reason === undefined ? undefined : reason instanceof Error ? reason : new Error(String(reason)),
+      );
+    },
+  };
 }
 
 /** Type, id and version (null: the newest) of a `Type/id[/_history/n]` reference. */

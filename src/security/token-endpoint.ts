@@ -17,6 +17,7 @@ import { grantScopes, parseScopes } from './scopes';
 import { originFor, type SecurityConfig } from './security-config';
 import type { SigningKeys } from './signing-keys';
 import { AGB_SYSTEM, UZI_SYSTEM } from './naming-systems';
+import { classifyDatabaseError } from '../store/database-errors';
 
 export const TOKEN_PATH = '/auth/token';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -136,7 +137,18 @@ async function tokenHandler(deps: TokenEndpointDeps, req: Request, res: Response
         { err },
         'token issue failed',
       );
-      res.status(500).json({ error: 'server_error', error_description: 'the token could not be issued' });
+      const fault = classifyDatabaseError(err);
+      // RFC 6749 §5.2 has no code for it; temporarily_unavailable (§4.1.2.1) says what a client should do.
+      if (fault)
+        res
+          .status(503)
+          .set('Retry-After', '5')
+          .json({
+            error: 'temporarily_unavailable',
+            error_description: `the database is unavailable at the moment (${fault.reason}); retry after 5 seconds`,
+          });
+      else
+        res.status(500).json({ error: 'server_error', error_description: 'the token could not be issued' });
       return;
     }
     await auditFailure(deps, ctx, oauth, req.ip);

@@ -371,19 +371,21 @@ describeFuzz('search fuzz: every search parameter with garbage values', () => {
       await fc.assert(
         fc.asyncProperty(caseArb, async (c) => {
           const { path, cursor } = nextLinks[c.link];
-          const real = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+          // A signed cursor is `payload.signature`: keep the real signature on a tampered payload.
+          const [payload, signature] = cursor.split('.');
+          const real = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
             v: unknown[];
             q: string;
           };
           const forged =
             c.garbage ??
-            Buffer.from(
+            `${Buffer.from(
               JSON.stringify({
                 d: c.direction,
                 v: real.v.map((_, i) => c.values[i % c.values.length]),
                 q: real.q,
               }),
-            ).toString('base64url');
+            ).toString('base64url')}.${signature}`;
           const req = { method: 'GET', path: `${path}&_cursor=${enc(forged)}`, caller: c.caller };
           await server.exchange(`forged cursor on ${path}`, req);
           return true;

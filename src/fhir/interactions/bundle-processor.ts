@@ -7,6 +7,7 @@ import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from 
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
 import { collectReferences, rewriteReferences } from './reference-rewrite';
+import { unavailableError } from '../rest/error-response';
 
 // R4 http.html#trules: DELETE, then POST, then PUT/PATCH, then GET/HEAD.
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -220,9 +221,8 @@ async function batch(ctx: RequestContext, raw: BundleEntry[], executor: Executor
 }
 
 function failedEntry(ctx: RequestContext, err: unknown, index: number): BundleEntry {
-  let error: FhirError;
-  if (err instanceof FhirError) error = err;
-  else {
+  let error = err instanceof FhirError ? err : unavailableError(err);
+  if (!error) {
     // A fault, not a client mistake: it must reach the log like any other 500, tied to the request.
     ctx.logger?.error({ err, requestId: ctx.requestId, entry: index }, 'batch entry failed');
     error = new FhirError(500, [

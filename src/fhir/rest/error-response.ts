@@ -1,7 +1,12 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { FhirError, issue, operationOutcome } from '../errors';
+import { DeadlineExceeded } from '../../kernel/cancellation';
+import { classifyDatabaseError } from '../../store/database-errors';
 import { contentTypeFor, serialize, type Format } from './content-format';
+
+/** Seconds a client is asked to wait before retrying while the database cannot serve. */
+export const RETRY_AFTER_SECONDS = 5;
 
 interface HttpError {
   status?: number;
@@ -9,9 +14,27 @@ interface HttpError {
   message?: string;
 }
 
+/**
+ * A database that cannot serve (down, restarting, hanging, too slow) is the service's temporary state, not the
+ * request's fault: 503 with Retry-After. A request past its processing deadline: 504.
+ */
+export function unavailableError(err: unknown): FhirError | undefined {
+  const retry = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
+  if (err instanceof DeadlineExceeded) {
+    const message = `The request was cancelled: ${err.message} (REQUEST_DEADLINE_MS); changes not yet committed were rolled back. Retry later, or ask for less (smaller Bundle, smaller _count)`;
+    return new FhirError(504, [issue('timeout', message)], retry);
+  }
+  const fault = classifyDatabaseError(err);
+  if (!fault) return undefined;
+  const message = `The database is unavailable at the moment (${fault.reason}). Retry after ${RETRY_AFTER_SECONDS} seconds`;
+  return new FhirError(503, [issue('transient', message)], retry);
+}
+
 /** Maps errors from body-parser (size, encoding) to FhirErrors; anything unknown is a 500 without internals. */
 export function toFhirError(err: unknown): FhirError {
   if (err instanceof FhirError) return err;
+  const unavailable = unavailableError(err);
+  if (unavailable) return unavailable;
   const e = (err ?? {}) as HttpError;
   if (e.type === 'entity.too.large')
     return new FhirError(413, [issue('too-costly', `The request body is larger than the configured limit`)]);
@@ -27,7 +50,9 @@ export function toFhirError(err: unknown): FhirError {
 /** Every error leaves as an OperationOutcome; server faults are logged, never shown. */
 export function sendError(res: Response, err: unknown, format: Format = 'json', logger?: Logger): void {
   const error = toFhirError(err);
-  if (error.status >= 500) logger?.error({ err }, 'request failed');
+  if (error.status >= 500) logger?.[error.status === 500 ? 'error' : 'warn']({ err }, 'request failed');
+  // Already answered (the processing deadline gave a 504 meanwhile): the error is logged, nothing more.
+  if (res.headersSent) return;
   for (const [name, value] of Object.entries(error.headers)) res.set(name, value);
   res
     .status(error.status)

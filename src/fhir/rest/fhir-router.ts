@@ -15,7 +15,7 @@ import {
   type Format,
 } from './content-format';
 import { parsePrefer } from './prefer-header';
-import { characterXmlCannotHold } from './xml-format';
+import { forbiddenCharacter } from '../../kernel/unicode';
 import { sendError, toFhirError } from './error-response';
 
 export interface FhirRouterOptions {
@@ -133,9 +133,9 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
  */
 function rejectUnholdableCharacters(query: ReadonlyArray<[string, string]>): void {
   for (const [key, value] of query) {
-    const code = characterXmlCannotHold(key) ?? characterXmlCannotHold(value);
+    const code = forbiddenCharacter(key) ?? forbiddenCharacter(value);
     if (!code) continue;
-    const name = [...key].filter((c) => !characterXmlCannotHold(c)).join('');
+    const name = [...key].filter((c) => !forbiddenCharacter(c)).join('');
     const what = code === 'U+0000' ? 'a NUL character (%00)' : `the character ${code}`;
     throw badRequest(`The search parameter "${name}" contains ${what}, which FHIR strings cannot hold`, name);
   }

@@ -48,6 +48,7 @@
  * does no end-of-line normalisation, and the official JSON keeps CRLF too); in XML output CR is written as &#xD;.
  */
 import { createRequire } from 'node:module';
+import { NOT_A_TEXT_CHARACTER } from '../../kernel/unicode';
 import type { Resource } from '@medplum/fhirtypes';
 import { Fhir, ParseConformance } from 'fhir';
 import { badRequest } from '../errors';
@@ -181,15 +182,7 @@ type XNode =
   | { kind: 'pi'; target: string; body: string };
 
 // XML 1.0 Char production: no C0 controls other than tab/LF/CR, no U+FFFE/U+FFFF, no unpaired surrogates.
-const INVALID_XML_CHAR =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** The first character XML 1.0 cannot hold (controls, U+FFFE/U+FFFF, lone surrogates) as `U+XXXX`, or undefined. */
-export function characterXmlCannotHold(text: string): string | undefined {
-  const match = INVALID_XML_CHAR.exec(text);
-  return match ? `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : undefined;
-}
+const INVALID_XML_CHAR = NOT_A_TEXT_CHARACTER;
 
 interface ParseOptions {
   /** Only the five XML entities (documents); or also HTML ones such as &nbsp; (narrative from JSON). */

@@ -125,6 +125,21 @@ describe('validator on malformed JSON', () => {
     expect(errors(paired)).toEqual([]);
   });
 
+  // R4 datatypes.html#string; such a resource was stored, and every XML read of it was a 500.
+  it('refuses control characters, U+FFFE and U+FFFF in any string, but keeps tab, CR and LF', () => {
+    const p = patient();
+    p.name[0].family = 'Jan\u0003sen';
+    p.name[0].given = ['\uffff'];
+    const found = errors(p).filter((i) => /a character FHIR strings may not hold/.test(i.diagnostics ?? ''));
+    expect(found.map((i) => i.expression?.[0])).toEqual(
+      expect.arrayContaining(['Patient.name[0].family', 'Patient.name[0].given[0]']),
+    );
+    expect(found[0].diagnostics).toMatch(/U\+0003/);
+    const whitespace = patient();
+    whitespace.name[0].text = 'Jan\tJansen\r\nregel twee';
+    expect(errors(whitespace)).toEqual([]);
+  });
+
   it.each([
     ['Patient.birthDate', '1950-02-30', (p: any, d: string) => (p.birthDate = d)],
     ['Patient.birthDate', '2023-02-29', (p: any, d: string) => (p.birthDate = d)],

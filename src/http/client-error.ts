@@ -1,8 +1,7 @@
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue, operationOutcome } from '../errors';
+import { issue, operationOutcome } from '../fhir/errors';
 
 interface Answer {
   status: number;
@@ -10,7 +9,7 @@ interface Answer {
   message: string;
 }
 
-function answerFor(code: string | undefined): Answer {
+function answerFor(code: string | undefined, timeoutMs: number): Answer {
   if (code === 'HPE_HEADER_OVERFLOW')
     return {
       status: 431,
@@ -21,7 +20,7 @@ function answerFor(code: string | undefined): Answer {
     return {
       status: 408,
       code: 'timeout',
-      message: 'The request was not received completely in time; send it again',
+      message: `The request was not received completely within ${timeoutMs} ms (REQUEST_TIMEOUT_MS); send the headers and the whole body without pausing`,
     };
   return { status: 400, code: 'structure', message: 'The request is not valid HTTP/1.1' };
 }
@@ -30,14 +29,19 @@ function answerFor(code: string | undefined): Answer {
  * For http.Server's 'clientError': requests Node refuses before express sees them (oversized headers, malformed
  * HTTP, a stalled request) get a FHIR OperationOutcome too, not Node's bare status line.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  // As Node's own handler: once anything was written on this connection, a status line would corrupt it.
-  const written = (socket as Partial<Socket>).bytesWritten ?? 0;
-  if (err.code === 'ECONNRESET' || !socket.writable || written > 0) {
+export function answerClientError(
+  err: Error & { code?: string },
+  socket: Duplex,
+  timeoutMs: number = http.createServer().requestTimeout,
+): void {
+  // Node's own check (lib/_http_server.js): an answer already begun on this keep-alive connection cannot be
+  // replaced; a connection that only carried finished responses can still get a status line.
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
     return;
   }
-  const answer = answerFor(err.code);
+  const answer = answerFor(err.code, timeoutMs);
   const body = JSON.stringify(operationOutcome([issue(answer.code, answer.message)]));
   socket.end(
     [
