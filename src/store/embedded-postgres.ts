@@ -23,7 +23,8 @@ export interface EmbeddedPostgresLike {
 // Restart attempts after the server died: soon at first, then every 30 s at most.
 const RESTART_DELAYS_MS = [500, 1000, 2000, 5000, 10000, 30000];
 
-async function freePort(): Promise<number> {
+/** A port free right now: one the system just handed out and took back. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {

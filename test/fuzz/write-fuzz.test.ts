@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import fc from 'fast-check';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { FuzzServer, ROLES, type Caller, type FuzzRequest, type FuzzResponse } from './http-harness';
 import { hostileJson, hostileString, toJsonText } from './hostile-values';
 import { describeMutation, jsonPaths, mutate, type JsonPath, type Mutation } from './json-paths';
 import { describeFuzz, FUZZ_SEED, fcParams, timeoutFor } from './fuzz-config';
+import { DEMO_BUNDLE } from '../../src/demo-data-loader';
 
 /**
  * Issue 8 §2, writes: every JSON path of every demo resource (as stored, references resolved) replaced by a
@@ -11,21 +13,10 @@ import { describeFuzz, FUZZ_SEED, fcParams, timeoutFor } from './fuzz-config';
  * headers. Property: never a 5xx, every 4xx an OperationOutcome; and whatever is accepted reads back (JSON, XML,
  * search) without a 5xx and without charset corruption.
  */
-const DEMO_TYPES = [
-  'Organization',
-  'Practitioner',
-  'PractitionerRole',
-  'Patient',
-  'RelatedPerson',
-  'CareTeam',
-  'EpisodeOfCare',
-  'CarePlan',
-  'Goal',
-  'Condition',
-  'ServiceRequest',
-  'Task',
-  'Observation',
-  'Consent',
+// Every type the demo data holds, read from it rather than listed again.
+const demo = JSON.parse(fs.readFileSync(DEMO_BUNDLE, 'utf8')) as Bundle;
+const DEMO_TYPES: string[] = [
+  ...new Set((demo.entry ?? []).flatMap((e) => (e.resource ? [e.resource.resourceType] : []))),
 ];
 const WRITE_RUNS = 250;
 const ENVELOPE_RUNS = 80;

@@ -1,4 +1,4 @@
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import pino from 'pino';
 import type { OperationOutcome } from '@medplum/fhirtypes';
@@ -6,6 +6,7 @@ import { createApp } from '../../src/app';
 import type { Executor } from '../../src/fhir/interactions/execute';
 import type { HealthOptions } from '../../src/http/health';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { freePort } from '../../src/store/embedded-postgres';
 
 async function get(url: string) {
   const res = await fetch(url);
@@ -101,14 +102,3 @@ describe('/readyz reports each failing check', () => {
     ]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}

@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { createDatabase, DEFAULT_DATABASE_SETTINGS, type Database } from '../../src/store/database';
 import { classifyDatabaseError } from '../../src/store/database-errors';
 import { DeadlineExceeded, runCancellable } from '../../src/kernel/cancellation';
 import { createTestDatabaseUrl } from '../support/test-server';
+import { freePort } from '../../src/store/embedded-postgres';
 
 let url: string;
 let db: Database;
@@ -104,7 +104,7 @@ describe('Database.check (readiness)', () => {
   });
 
   it('says why not when the database cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const down = createDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
     try {
       expect(await down.check(2000)).toMatch(/cannot be reached \(ECONNREFUSED\)/);
@@ -113,15 +113,3 @@ describe('Database.check (readiness)', () => {
     }
   });
 });
-
-/** A port nobody listens on: one the system just handed out and took back. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    srv.on('error', reject);
-  });
-}
