@@ -687,6 +687,8 @@ class JsonWriter {
     const names = new Set<string>();
     for (const key of Object.keys(source)) {
       if (key === 'fhir_comments' || (context.inResource && key === 'resourceType')) continue; // [9]
+      // An in-memory resource may carry `key: undefined`; JSON.stringify drops it, so the XML does too.
+      if (source[key] === undefined) continue;
       const name = key.startsWith('_') ? key.slice(1) : key;
       const property = byName.get(name);
       if (!property) throw this.fail(`unknown property '${key}' in ${where}`);
