@@ -280,12 +280,6 @@ export class FhirRepository {
     options: WriteOptions,
   ): Promise<WriteResult> {
     const interaction: WriteChange['interaction'] = previous && !previous.deleted ? 'update' : 'create';
-    await this.deps.access?.checkWrite(q, ctx, {
-      interaction,
-      resourceType: resource.resourceType,
-      resource,
-      previous: previous?.resource,
-    });
     const version: StoredVersion = {
       resourceType: resource.resourceType,
       id: resource.id as string,
@@ -294,10 +288,17 @@ export class FhirRepository {
       deleted: false,
       method,
     };
-    // Validate first: the steps after it (narrative, indexes, XML) may then rely on well-formed JSON.
+    // Validate first: the steps after it (access, narrative, indexes, XML) may then rely on well-formed JSON.
     const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(resource) : resource;
     const checked = this.withMeta(profiled, version);
     this.checkConformance(checked, options.bundle);
+    // Validate, then the access policy: its rules read references, which must be well-formed by now.
+    await this.deps.access?.checkWrite(q, ctx, {
+      interaction,
+      resourceType: resource.resourceType,
+      resource: checked,
+      previous: previous?.resource,
+    });
     const stored = this.deps.narrative ? this.deps.narrative(checked) : checked;
     version.resource = stored;
     await resourceStore.write(q, version);
