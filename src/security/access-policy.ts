@@ -2,9 +2,9 @@ import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtype
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../store/access-restriction';
 import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../fhir/request-context';
-import { SUPPORTED_TYPES } from '../fhir/resource-types';
-import { FhirError, issue } from '../fhir/errors';
-import type { Caller, OrganizationKind } from './caller';
+import { SUPPORTED_TYPES } from '../kernel/resource-types';
+import { FhirError, issue } from '../kernel/outcome';
+import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
 import { referenceRows } from '../fhir/search/param-values';

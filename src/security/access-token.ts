@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import type { Caller, GrantedScope } from './caller';
+import type { Caller, GrantedScope } from '../kernel/caller';
 import type { ClientRecord } from './client-registry';
 import { formatScope, parseScopes } from './scopes';
 import { TOKEN_ALG, type SigningKeys } from './signing-keys';

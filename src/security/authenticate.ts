@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors as joseErrors } from 'jose';
 import type { Database } from '../store/database';
-import { issue, operationOutcome } from '../fhir/errors';
+import { issue, operationOutcome } from '../kernel/outcome';
 import { callerFrom, type AccessTokens } from './access-token';
 import type { AuditTrail } from './audit-trail';
 import type { ClientRegistry } from './client-registry';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Queryable } from '../store/database';
-import type { OrganizationKind } from './caller';
+import type { OrganizationKind } from '../kernel/caller';
 import { isProduction, type SecurityConfig } from './security-config';
 
 const KINDS: readonly OrganizationKind[] = ['gp', 'vvt', 'meso-team', 'platform', 'admin'];

@@ -3,8 +3,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { FhirError, issue, operationOutcome } from '../fhir/errors';
-import type { Caller } from './caller';
+import { FhirError, issue, operationOutcome } from '../kernel/outcome';
+import type { Caller } from '../kernel/caller';
 import type { SecurityConfig } from './security-config';
 
 /** Security headers for a JSON API: nothing here is rendered as a page, so the CSP can be strict. */

@@ -3,7 +3,7 @@ import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirty
 import type { Queryable } from '../../store/database';
 import type { RequestContext } from '../request-context';
 import { parseReference } from '../../kernel/reference';
-import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../errors';
+import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../../kernel/outcome';
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
 import { collectReferences, rewriteReferences } from './reference-rewrite';

@@ -2,12 +2,12 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
 import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../request-context';
-import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../errors';
+import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../../kernel/outcome';
 import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
-import { isSupportedType } from '../resource-types';
+import { isSupportedType } from '../../kernel/resource-types';
 import { historyCount, historyInstant, wantsHistoryTotal } from './history-params';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
 

@@ -1,5 +1,5 @@
 import { dateRange } from '../../store/lookups/date-range';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 // The instants PostgreSQL's timestamptz and ISO 8601 (four-digit years) both hold.
 const FIRST = Date.parse('0001-01-01T00:00:00Z');

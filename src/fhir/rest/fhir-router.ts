@@ -4,7 +4,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Executor } from '../interactions/execute';
 import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
 import type { RequestContext } from '../request-context';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 import {
   contentTypeFor,
   decodeBody,

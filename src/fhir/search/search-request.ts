@@ -2,7 +2,7 @@ import type { Filter } from '../../store/search/filter-sql';
 import type { SortKey } from '../../store/search/keyset';
 import type { IncludeRequest } from '../../store/search/include-query';
 import { lookupFor } from '../../store/lookups/lookup-kinds';
-import { badRequest, FhirError, issue } from '../errors';
+import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { parseFilter, requireParam } from './filter-parser';
 import { hasLoneSurrogate } from '../../kernel/unicode';
 

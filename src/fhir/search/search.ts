@@ -7,7 +7,7 @@ import { subset } from './elements';
 import { resolveIncludes } from './include';
 import { link, searchUrl } from './links';
 import { searchableParams } from './registry';
-import { SUPPORTED_TYPES } from '../resource-types';
+import { SUPPORTED_TYPES } from '../../kernel/resource-types';
 import { parseSearchRequest, type SearchRequest } from './search-request';
 
 export type SearchParams = ReadonlyArray<[string, string]>;
