@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { projectPath } from './project-root';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Executor } from './fhir/interactions/execute';
-import type { RequestContext } from './fhir/request-context';
+import type { RequestContext } from './kernel/request-context';
 
 export const DEMO_BUNDLE = projectPath('examples', 'demo-data.json');
 

@@ -1,7 +1,7 @@
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
-import type { AccessRestriction } from '../store/access-restriction';
-import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../fhir/request-context';
+import type { AccessRestriction } from '../kernel/access-restriction';
+import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../kernel/request-context';
 import { SUPPORTED_TYPES } from '../kernel/resource-types';
 import { FhirError, issue } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';

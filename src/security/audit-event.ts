@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
-import type { AuditEntry, RequestContext } from '../fhir/request-context';
+import type { AuditEntry, RequestContext } from '../kernel/request-context';
 import type { Caller } from '../kernel/caller';
 import {
   AGB_SYSTEM,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AuditEvent, Patient, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../store/database';
-import type { AuditEntry, AuditSink, RequestContext } from '../fhir/request-context';
+import type { AuditEntry, AuditSink, RequestContext } from '../kernel/request-context';
 import { indexResource } from '../fhir/search/indexer';
 import { appendToChain, LOCK_SQL, runNamed, type PreparedAudit } from './audit-append';
 import { buildAuditEvent, PREVIOUS_HASH_URL, type AuditedPatient } from './audit-event';

@@ -9,7 +9,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import type { Database } from '../store/database';
-import type { RequestContext } from '../fhir/request-context';
+import type { RequestContext } from '../kernel/request-context';
 import type { AccessTokens, ActingUser } from './access-token';
 import type { AuditTrail } from './audit-trail';
 import type { ClientRecord, ClientRegistry } from './client-registry';

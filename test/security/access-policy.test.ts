@@ -4,7 +4,7 @@ import { projectPath } from '../../src/project-root';
 import { loadDemoClients } from '../../src/security/client-registry';
 import { callerFrom } from '../../src/security/access-token';
 import type { Database } from '../../src/store/database';
-import type { RequestContext, WriteChange } from '../../src/fhir/request-context';
+import type { RequestContext, WriteChange } from '../../src/kernel/request-context';
 import { FhirError } from '../../src/kernel/outcome';
 import type { OrganizationKind } from '../../src/kernel/caller';
 import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';

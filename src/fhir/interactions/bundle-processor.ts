@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
-import type { RequestContext } from '../request-context';
+import type { RequestContext } from '../../kernel/request-context';
 import { parseReference } from '../../kernel/reference';
 import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../../kernel/outcome';
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';

@@ -1,7 +1,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
-import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../request-context';
+import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../../kernel/request-context';
 import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../../kernel/outcome';
 import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';

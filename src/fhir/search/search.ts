@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, BundleLink, Resource, SearchParameter } from '@medplum/fhirtypes';
-import type { AccessRestriction } from '../../store/access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../../store/database';
 import { countMatches, findPage, type MatchPage, type MatchQuery } from '../../store/search/match-query';
 import { decodeCursor, encodeCursor, searchFingerprint, type Cursor } from './cursor';

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
-import type { AccessRestriction } from '../store/access-restriction';
-import type { Caller } from '../kernel/caller';
+import type { AccessRestriction } from './access-restriction';
+import type { Caller } from './caller';
 import type { Logger } from 'pino';
 
 /** Everything an interaction needs to know about the request it serves. */
