@@ -7,8 +7,17 @@ import {
   type HistoryPage,
   type HistoryQuery,
 } from '../store/resource-store';
-import type { AccessGuard, AuditSink, RequestContext, WriteChange } from '../kernel/request-context';
-import { badRequest, FhirError, gone, issue, notFound, preconditionFailed, unprocessable } from '../kernel/outcome';
+import type { RequestContext, WriteChange } from '../kernel/request-context';
+import type { AccessGuard, AuditSink } from './ports';
+import {
+  badRequest,
+  FhirError,
+  gone,
+  issue,
+  notFound,
+  preconditionFailed,
+  unprocessable,
+} from '../kernel/outcome';
 import { isValidId } from '../kernel/resource-types';
 import { parseCriteria } from './search/criteria';
 

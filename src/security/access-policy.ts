@@ -1,7 +1,8 @@
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
-import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../kernel/request-context';
+import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
+import type { AccessGuard } from '../fhir/ports';
 import { SUPPORTED_TYPES } from '../kernel/resource-types';
 import { FhirError, issue } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';

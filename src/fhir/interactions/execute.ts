@@ -1,7 +1,8 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
-import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../../kernel/request-context';
+import type { AuditEntry, Interaction, RequestContext } from '../../kernel/request-context';
+import type { AccessGuard, AuditSink } from '../ports';
 import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../../kernel/outcome';
 import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
