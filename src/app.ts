@@ -4,7 +4,7 @@ import { fhirRouter } from './fhir/rest/fhir-router';
 import { sendError } from './fhir/rest/error-response';
 import { notFound } from './kernel/outcome';
 import type { Executor } from './fhir/interactions/execute';
-import { requestLog } from './request-log';
+import { requestLog } from './http/request-log';
 import { healthRouter, type HealthOptions } from './http/health';
 import { requestDeadline } from './http/deadline';
 
