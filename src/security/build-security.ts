@@ -14,7 +14,8 @@ import { AuditTrail } from './audit-trail';
 import { authenticate } from './authenticate';
 import { ClientRegistry, configuredClients, seedClients } from './client-registry';
 import { corsPolicy, rateLimiter, securityHeaders } from './hardening';
-import { isProduction, type SecurityConfig } from './security-config';
+import type { SecurityConfig } from '../config';
+import { isProduction } from './security-config';
 import { SigningKeys } from './signing-keys';
 import { tokenRouter } from './token-endpoint';
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Queryable } from '../store/database';
 import type { OrganizationKind } from '../kernel/caller';
-import { isProduction, type SecurityConfig } from './security-config';
+import type { SecurityConfig } from '../config';
+import { isProduction } from './security-config';
 
 const KINDS: readonly OrganizationKind[] = ['gp', 'vvt', 'meso-team', 'platform', 'admin'];
 
