@@ -13,27 +13,9 @@ import { localTarget } from '../kernel/reference';
 import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
 import { blocks, isPrivacyConsent } from './patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
+import { CLINICAL_TYPES, DIRECTORY_TYPES } from '../kernel/resource-types';
 
 export { URA_SYSTEM, AGB_SYSTEM } from './naming-systems';
-
-/** Readable by every authenticated client: the care-provider directory. */
-export const DIRECTORY_TYPES = ['Organization', 'Practitioner', 'PractitionerRole'] as const;
-
-/** Patient data: what a party sees for the patients it has a care relationship with. */
-const CLINICAL_TYPES = [
-  'Patient',
-  'RelatedPerson',
-  'CareTeam',
-  'EpisodeOfCare',
-  'CarePlan',
-  'Goal',
-  'Condition',
-  'ServiceRequest',
-  'Task',
-  'Observation',
-  'Consent',
-  'Provenance',
-] as const;
 
 /** How a patient becomes "this organisation's patient". */
 type PatientSource =
