@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
@@ -146,10 +147,13 @@ export interface PolicyOptions {
 
 /** Implements the FHIR layer's AccessGuard with POLICY. */
 export class AccessPolicy implements AccessGuard {
-  private readonly parties = new Map<string, { at: number; party: Party }>();
+  private readonly parties: LRUCache<string, Party>;
   private readonly restrictions = new WeakMap<RequestContext, Promise<AccessRestriction | undefined>>();
 
-  constructor(private readonly options: PolicyOptions = {}) {}
+  constructor(private readonly options: PolicyOptions = {}) {
+    // To lru-cache a ttl of 0 means forever; partyCacheMs 0 means no cache, so then nothing is stored (below).
+    this.parties = new LRUCache({ max: 1000, ttl: options.partyCacheMs || 30_000 });
+  }
 
   checkScope(caller: Caller, resourceType: string, interaction: Interaction): void {
     checkScope(caller, resourceType, interaction);
@@ -218,7 +222,7 @@ export class AccessPolicy implements AccessGuard {
     const org = caller.organization;
     const key = `${caller.clientId}|${org.reference}|${org.ura}|${org.agb}`;
     const hit = this.parties.get(key);
-    if (hit && Date.now() - hit.at < (this.options.partyCacheMs ?? 30_000)) return hit.party;
+    if (hit) return hit;
     const identifiers: Identifier[] = [];
     if (org.ura) identifiers.push({ system: URA_SYSTEM, value: org.ura });
     if (org.agb) identifiers.push({ system: AGB_SYSTEM, value: org.agb });
@@ -242,8 +246,7 @@ export class AccessPolicy implements AccessGuard {
       references: [...orgRefs, ...roles.map((id) => `PractitionerRole/${id}`)],
       identifiers,
     };
-    if (this.parties.size > 1000) this.parties.clear();
-    this.parties.set(key, { at: Date.now(), party });
+    if (this.options.partyCacheMs !== 0) this.parties.set(key, party);
     return party;
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
@@ -153,11 +154,16 @@ export async function seedClients(q: Queryable, clients: ClientRecord[]): Promis
 // Short enough that a removed client or a rotated client key takes effect quickly, long enough to spare the
 // database a query on every FHIR request.
 const CACHE_MS = 30_000;
+// Attackers choose client ids: the cache is bounded, and evicts the least recently used, not the busy clients.
 const MAX_CACHED = 1000;
 
 /** Looks clients up in the database, with a short cache; refuses demo clients in production. */
 export class ClientRegistry {
-  private readonly cache = new Map<string, { at: number; client?: ClientRecord }>();
+  // Unknown ids are cached too (as no client), so a wrong id does not query on every request.
+  private readonly cache = new LRUCache<string, { client?: ClientRecord }>({
+    max: MAX_CACHED,
+    ttl: CACHE_MS,
+  });
 
   constructor(
     private readonly db: Queryable,
@@ -167,7 +173,7 @@ export class ClientRegistry {
   /** The client, if registered and usable in this environment. */
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const hit = this.cache.get(clientId);
-    const client = hit && Date.now() - hit.at < CACHE_MS ? hit.client : await this.load(clientId);
+    const client = hit ? hit.client : await this.load(clientId);
     if (client?.demo && isProduction(this.config)) return undefined;
     return client;
   }
@@ -181,9 +187,7 @@ export class ClientRegistry {
   private async load(clientId: string): Promise<ClientRecord | undefined> {
     const res = await this.db.query<ClientRow>('SELECT * FROM client WHERE client_id = $1', [clientId]);
     const client = res.rows[0] ? fromRow(res.rows[0]) : undefined;
-    // Attackers choose client ids; a bounded cache cannot be grown without limit.
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(clientId, { at: Date.now(), client });
+    this.cache.set(clientId, { client });
     return client;
   }
 }
