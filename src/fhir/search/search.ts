@@ -9,6 +9,7 @@ import { link, searchUrl } from './links';
 import { searchableParams } from './registry';
 import { SUPPORTED_TYPES } from '../../kernel/resource-types';
 import { parseSearchRequest, type SearchRequest } from './search-request';
+import { pageSize } from './count';
 
 export type SearchParams = ReadonlyArray<[string, string]>;
 
@@ -79,7 +80,7 @@ export async function search(
     access: ctx.access,
     baseUrl: ctx.baseUrl,
   };
-  const count = request.summary === 'count' ? 0 : Math.min(request.count ?? ctx.defaultCount, ctx.maxCount);
+  const count = request.summary === 'count' ? 0 : pageSize(request.count, ctx);
   const page: MatchPage =
     count > 0
       ? await findPage(db, query, {
