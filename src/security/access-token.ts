@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { Caller, GrantedScope } from '../kernel/caller';
-import type { ClientRecord } from './client-registry';
+import type { ClientRecord } from '../store/clients';
 import { formatScope, parseScopes } from './scopes';
 import { TOKEN_ALG, type SigningKeys } from './signing-keys';
 

@@ -13,7 +13,7 @@ import {
 } from 'jose';
 import type { Database } from '../../src/store/database';
 import { buildSecurity, type Security } from '../../src/security/build-security';
-import { seedClients, type ClientRecord } from '../../src/security/client-registry';
+import { seedClients, type ClientRecord } from '../../src/store/clients';
 import { FhirError } from '../../src/kernel/outcome';
 import { freshDatabase, testConfig } from './security-test-support';
 
