@@ -1,3 +1,5 @@
+import { ID_PATTERN_SOURCE } from './reference';
+
 /**
  * THE list of resource types this service serves (issue 3); anything else gets a 404 OperationOutcome. Each type
  * says what it is to the access policy, so that no second list of types exists:
@@ -45,8 +47,8 @@ export function isSupportedType(type: string): type is SupportedType {
   return supported.has(type);
 }
 
-// R4 id datatype: 1-64 of [A-Za-z0-9\-\.]
-const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+// R4 id datatype, as the reference parser reads it.
+const ID_PATTERN = new RegExp(`^${ID_PATTERN_SOURCE}$`);
 
 export function isValidId(id: string): boolean {
   return ID_PATTERN.test(id);
