@@ -3,7 +3,7 @@ import type {
   CapabilityStatementRestResource,
   SearchParameter,
 } from '@medplum/fhirtypes';
-import { SUPPORTED_TYPES } from './resource-types';
+import { SUPPORTED_TYPES } from '../kernel/resource-types';
 import type { OperationHandler } from './interactions/execute';
 
 export interface CapabilityInputs {

@@ -7,9 +7,18 @@ import {
   type HistoryPage,
   type HistoryQuery,
 } from '../store/resource-store';
-import type { AccessGuard, AuditSink, RequestContext, WriteChange } from './request-context';
-import { badRequest, FhirError, gone, issue, notFound, preconditionFailed, unprocessable } from './errors';
-import { isValidId } from './resource-types';
+import type { RequestContext, WriteChange } from '../kernel/request-context';
+import type { AccessGuard, AuditSink } from './ports';
+import {
+  badRequest,
+  FhirError,
+  gone,
+  issue,
+  notFound,
+  preconditionFailed,
+  unprocessable,
+} from '../kernel/outcome';
+import { isValidId } from '../kernel/resource-types';
 import { parseCriteria } from './search/criteria';
 
 /** Checks a resource against its profile (setting the default profile when meta.profile is absent). */

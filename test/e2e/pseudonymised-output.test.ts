@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Bundle, EpisodeOfCare, Patient, Resource } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { searchableParams } from '../../src/fhir/search/registry';
-import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
+import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
 import { BSN, asSeenBy } from './e2e-helpers';
 import { ResourceValidator } from '../../src/fhir/validation/validator';
 

@@ -51,7 +51,7 @@ import { createRequire } from 'node:module';
 import { NOT_A_TEXT_CHARACTER } from '../../kernel/unicode';
 import type { Resource } from '@medplum/fhirtypes';
 import { Fhir, ParseConformance } from 'fhir';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 const FHIR_NS = 'http://hl7.org/fhir';
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';

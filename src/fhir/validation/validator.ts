@@ -1,6 +1,6 @@
 import { indexStructureDefinitionBundle, toTypedValue } from '@medplum/core';
 import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { issue } from '../errors';
+import { issue } from '../../kernel/outcome';
 import { ConformanceStore } from './conformance-store';
 import type { ValidationContext } from './context';
 import { declaredProfiles } from './declared-profiles';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { FhirError, badRequest } from '../../../src/fhir/errors';
+import { FhirError, badRequest } from '../../../src/kernel/outcome';
 import { resourceToXml, xmlToResource } from '../../../src/fhir/rest/xml-format';
 import { NL_CORE_EXAMPLES, NL_CORE_EXAMPLES_XML } from '../../support/fixtures';
 
