@@ -32,6 +32,10 @@ export interface Config {
   nodeEnv: string;
   /** Key of the pseudonyms for non-identifiable clients (HMAC and SIV encryption); required in production. */
   pseudonymKey: string;
+  /** Run the background jobs (audit sealer) in this process; false when `npm run worker` runs them. */
+  runJobs: boolean;
+  /** How often the audit sealer seals (the seal lag is at most about this, plus the longest write). */
+  auditSealIntervalMs: number;
 }
 
 /**
@@ -109,5 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loadDemoData: (env.LOAD_DEMO_DATA ?? 'true') !== 'false',
     nodeEnv: env.NODE_ENV ?? 'development',
     pseudonymKey: pseudonymKeyFrom(env, env.NODE_ENV ?? 'development'),
+    runJobs: (env.RUN_JOBS ?? 'true') !== 'false',
+    auditSealIntervalMs: Math.max(10, intFrom(env, 'AUDIT_SEAL_INTERVAL_MS', 1000)),
   };
 }

@@ -6,8 +6,7 @@ import { loadSecurityConfig, type SecurityConfig } from './security-config';
 
 /**
  * The security layer for src/server.ts: settings from the environment (see security-config.ts), with the
- * public origin falling back to BASE_URL and NODE_ENV from the app config; AuditEvents are indexed by the
- * search engine so that admins can search them.
+ * public origin falling back to BASE_URL and NODE_ENV from the app config.
  */
 export async function createSecurity(
   db: Database,
@@ -15,7 +14,7 @@ export async function createSecurity(
   logger?: Pick<Logger, 'info' | 'warn'>,
   overrides: Partial<SecurityConfig> & Omit<SecurityOptions, 'logger'> = {},
 ): Promise<Security> {
-  const { indexAudit, serviceId, ...configOverrides } = overrides;
+  const { serviceId, ...configOverrides } = overrides;
   const fromEnv = loadSecurityConfig();
   const config: SecurityConfig = {
     ...fromEnv,
@@ -23,10 +22,10 @@ export async function createSecurity(
     nodeEnv: appConfig.nodeEnv,
     ...configOverrides,
   };
-  return buildSecurity(db, config, { indexAudit: indexAudit ?? true, serviceId, logger });
+  return buildSecurity(db, config, { serviceId, logger });
 }
 
 export type { Security } from './build-security';
 export { loadSecurityConfig, type SecurityConfig } from './security-config';
-export { verifyAuditChain } from './audit-trail';
+export { verifyAuditLog } from './audit-seal';
 export { jsonDepthVerifier, assertJsonDepth } from './hardening';
