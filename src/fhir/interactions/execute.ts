@@ -297,8 +297,11 @@ export class Executor {
         this.scope(ctx, 'AuditEvent', 'r');
         throw noAuditHistory();
       default:
-        // Writes: refused by the write path's access policy, as for every caller.
-        return this.interactStored(ctx, req, tx);
+        // NEN 7513: the trail is written by the service only, for everyone including admins.
+        throw notSupported(
+          'AuditEvent is written by the service only and cannot be created, changed or deleted',
+          405,
+        );
     }
   }
 
