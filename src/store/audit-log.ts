@@ -158,13 +158,19 @@ export async function ensureAuditPartitions(q: Queryable, months = 2): Promise<v
   await q.query('SELECT audit_log_ensure_partitions($1)', [months]);
 }
 
-/** Unsealed rows now, and the age in ms of the oldest (0 when everything is sealed). */
+/**
+ * Unsealed rows now, and the seal lag in ms: how long the oldest of them has been waiting for the sealer, from
+ * its insert or from the last round that sealed something, whichever is later (a row of a long transaction
+ * cannot be sealed before it commits, and the commit time is not recorded; 0 when everything is sealed).
+ */
 export async function unsealedBacklog(q: Queryable): Promise<{ count: number; oldestMs: number }> {
   const res = await q.query<{ n: number; age: number | null }>(
-    `SELECT count(*)::int AS n, (extract(epoch FROM clock_timestamp() - min(l.recorded)) * 1000)::float8 AS age
-     FROM audit_log l
-     WHERE l.txid >= coalesce((SELECT horizon FROM audit_seal ORDER BY seq DESC LIMIT 1), 0)
-       AND NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_id = l.id)`,
+    `WITH head AS (SELECT horizon, sealed FROM audit_seal ORDER BY seq DESC LIMIT 1),
+     waiting AS (SELECT count(*)::int AS n, min(l.recorded) AS oldest FROM audit_log l
+       WHERE l.txid >= coalesce((SELECT horizon FROM head), 0)
+         AND NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_id = l.id))
+     SELECT n, CASE WHEN n > 0 THEN (extract(epoch FROM clock_timestamp()
+       - greatest(oldest, (SELECT sealed FROM head))) * 1000)::float8 END AS age FROM waiting`,
   );
   return { count: res.rows[0].n, oldestMs: Math.max(0, Math.round(res.rows[0].age ?? 0)) };
 }
