@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const db = await openExistingDatabase(config, (line) => logger.info(line));
   await migrate(db);
-  const jobs = startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
+  const jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
   logger.info({ pid: process.pid }, 'worker started');
   const stop = (signal: string) => {
     logger.info({ signal }, 'worker stopping');

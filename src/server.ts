@@ -38,7 +38,7 @@ export async function startService(
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
-    if (config.runJobs) jobs = startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
+    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;
     const engine = await buildFhirEngine({ db, config, access, audit, auditReader, smart: security.config });

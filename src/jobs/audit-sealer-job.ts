@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { LeaderSession } from '../store/leader-session';
-import { ensureAuditPartitions } from '../store/audit-log';
 import { sealRound } from '../security/audit-seal';
 
 // Any constant: the session holding it is the one sealer across all instances (so the chain stays one line).
 const AUDIT_SEALER_LOCK = 75132029;
 const ROUND_LIMIT = 5000;
-const PARTITIONS_EVERY_MS = 60 * 60 * 1000;
 
 export interface SealerOptions {
   /** How often the leader seals (and a standby tries to lead). */
@@ -26,7 +24,6 @@ export class AuditSealerJob {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
-  private partitionsAt = 0;
 
   constructor(
     db: Database,
@@ -43,10 +40,6 @@ export class AuditSealerJob {
   async tick(): Promise<number> {
     const client = await this.session.lead();
     if (!client) return 0;
-    if (Date.now() - this.partitionsAt > PARTITIONS_EVERY_MS) {
-      await ensureAuditPartitions(client);
-      this.partitionsAt = Date.now();
-    }
     let total = 0;
     for (;;) {
       const sealed = await sealRound(client, ROUND_LIMIT);
