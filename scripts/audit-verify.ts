@@ -7,6 +7,7 @@
 import { loadConfig } from '../src/config';
 import { describeError, openExistingDatabase } from '../src/store/existing-database';
 import { verifyAuditLog } from '../src/security/audit-seal';
+import { verifyLegacyChain } from '../src/security/audit-legacy';
 
 const note = (line: string) => process.stderr.write(`audit:verify: ${line}\n`);
 
@@ -14,6 +15,22 @@ const note = (line: string) => process.stderr.write(`audit:verify: ${line}\n`);
 export async function auditVerify(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const db = await openExistingDatabase(loadConfig(env), note);
   try {
+    // The trail of before issue 9 (AuditEvent resources), when there is one.
+    const legacy = await verifyLegacyChain(db.pool);
+    if (!legacy.ok) {
+      const at = [
+        legacy.seq !== undefined ? `seq ${legacy.seq}` : '',
+        legacy.auditId ? `AuditEvent/${legacy.auditId}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      process.stdout.write(
+        `legacy audit chain BROKEN at ${at}: ${legacy.reason} (${legacy.checked} records before it are intact)\n`,
+      );
+      return 1;
+    }
+    if (legacy.checked)
+      process.stdout.write(`legacy audit chain intact: ${legacy.checked} records verified\n`);
     const result = await verifyAuditLog(db.pool);
     const pending = `${result.unsealed} not sealed yet`;
     if (result.ok) {

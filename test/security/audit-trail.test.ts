@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../../src/store/database';
 import type { AuditEntry, RequestContext } from '../../src/fhir/request-context';
 import { AuditTrail } from '../../src/security/audit-trail';
 import { verifyAuditLog } from '../../src/security/audit-seal';
-import { BSN_SYSTEM, CLIENT_ID_SYSTEM } from '../../src/security/audit-event';
+import { BSN_SYSTEM, CLIENT_ID_SYSTEM, PREVIOUS_HASH_URL } from '../../src/security/audit-event';
+import { verifyLegacyChain } from '../../src/security/audit-legacy';
+import { canonicalJson } from '../../src/security/audit-record';
 import { URA_SYSTEM } from '../../src/security/access-policy';
 import { auditStorageBytes } from '../../src/store/audit-log';
 import { caller, freshDatabase, put } from './security-test-support';
@@ -253,5 +256,53 @@ describe('verifyAuditLog: tamper detection', () => {
       ok: false,
       reason: expect.stringMatching(/outside the chain/),
     });
+  });
+});
+
+describe('verifyLegacyChain: the trail of before issue 9 stays verifiable', () => {
+  it('verifies a legacy AuditEvent chain, and finds an altered record in it', async () => {
+    const db = await freshDatabase();
+    try {
+      const genesis = '0'.repeat(64);
+      const event = {
+        resourceType: 'AuditEvent',
+        id: 'old-1',
+        extension: [{ url: PREVIOUS_HASH_URL, valueString: genesis }],
+        action: 'R',
+        recorded: '2025-01-01T00:00:00.000Z',
+      };
+      const hash = createHash('sha256')
+        .update(genesis)
+        .update('\n')
+        .update(canonicalJson(event))
+        .digest('hex');
+      const params = [JSON.stringify(event)];
+      await db.pool.query(
+        `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
+         VALUES ('AuditEvent', 'old-1', 1, now(), false, 'POST', $1)`,
+        params,
+      );
+      await db.pool.query(
+        `INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+         VALUES ('AuditEvent', 'old-1', 1, now(), false, $1)`,
+        params,
+      );
+      await db.pool.query(
+        `INSERT INTO audit_chain (seq, audit_id, prev_hash, hash, recorded) VALUES (1, 'old-1', $1, $2, now())`,
+        [genesis, hash],
+      );
+      expect(await verifyLegacyChain(db.pool)).toEqual({ ok: true, checked: 1 });
+      await db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query(`UPDATE resource_version SET content = jsonb_set(content, '{action}', '"C"')`);
+      });
+      expect(await verifyLegacyChain(db.pool)).toMatchObject({
+        ok: false,
+        seq: 1,
+        reason: expect.stringMatching(/altered/),
+      });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports, no-undef -- a CommonJS require hook, loaded by node -r */
 // Lets a child process of a test run the TypeScript sources directly (no build): transpile-only, CommonJS.
 const fs = require('node:fs');
 const ts = require('typescript');
