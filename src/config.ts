@@ -34,6 +34,10 @@ export interface Config {
   /** Key of the pseudonyms for non-identifiable clients (HMAC and SIV encryption); required in production. */
   pseudonymKey: string;
   security: SecurityConfig;
+  /** Run the background jobs (audit sealer) in this process; false when `npm run worker` runs them. */
+  runJobs: boolean;
+  /** How often the audit sealer seals (the seal lag is at most about this, plus the longest write). */
+  auditSealIntervalMs: number;
 }
 
 /**
@@ -171,5 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     pseudonymKey: pseudonymKeyFrom(env, nodeEnv),
     security: securityFrom(env, nodeEnv),
+    runJobs: (env.RUN_JOBS ?? 'true') !== 'false',
+    auditSealIntervalMs: Math.max(10, intFrom(env, 'AUDIT_SEAL_INTERVAL_MS', 1000)),
   };
 }

@@ -10,6 +10,7 @@ import { loadDemoData } from './demo-data-loader';
 import { createSecurity } from './security/security-layer';
 import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
+import { startJobs, type Jobs } from './jobs/worker';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -17,6 +18,8 @@ export interface RunningService {
   /** FHIR base, e.g. http://127.0.0.1:8080/fhir */
   baseUrl: string;
   db: Database;
+  /** The background jobs, when this process runs them (RUN_JOBS). */
+  jobs?: Jobs;
   close(): Promise<void>;
 }
 
@@ -31,12 +34,14 @@ export async function startService(
   const db = await openDatabase(config, logger);
   // Readiness: false until migrations and demo data are done, and again once shutting down.
   let phase: string | undefined = 'startup: migrations and demo data are not loaded yet';
+  let jobs: Jobs | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
+    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
     const security = await createSecurity(db, config, logger);
-    const { accessGuard: access, audit } = security;
-    const engine = await buildFhirEngine({ db, config, access, audit, smart: security.config });
+    const { accessGuard: access, audit, auditReader } = security;
+    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, smart: security.config });
     const app = createApp({
       ...config,
       executor: engine.executor,
@@ -58,10 +63,11 @@ export async function startService(
     logger.info({ url: baseUrl, embedded: !config.databaseUrl }, 'MESO FHIR service listening');
     const close = () => {
       phase = 'shutdown: the service is stopping';
-      return shutdown(server, db, logger);
+      return shutdown(server, db, logger, jobs);
     };
-    return { url, baseUrl, db, close };
+    return { url, baseUrl, db, jobs, close };
   } catch (err) {
+    await jobs?.stop();
     await db.close();
     throw err;
   }
@@ -90,12 +96,14 @@ function createHttpServer(app: http.RequestListener, config: Config): http.Serve
 }
 
 /** Stop accepting, let in-flight requests finish (bounded), then close the pool and the embedded server. */
-async function shutdown(server: http.Server, db: Database, logger: Logger): Promise<void> {
+async function shutdown(server: http.Server, db: Database, logger: Logger, jobs?: Jobs): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), 10_000);
   await closed;
   clearTimeout(timer);
+  // After the last request: its audit rows are then sealed by this round or by the next leader.
+  await jobs?.stop();
   await db.close();
   logger.info('MESO FHIR service stopped');
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Database } from '../store/database';
 import { serverSecret } from '../store/server-secret';
 import { projectPath } from '../project-root';
-import type { AccessGuard, AuditSink } from './ports';
+import type { AccessGuard, AuditReader, AuditSink } from './ports';
 import { FhirRepository, type ConformanceCheck } from './repository';
 import { Executor, type OperationHandler } from './interactions/execute';
 import { createBundleProcessor } from './interactions/bundle-processor';
@@ -40,6 +40,7 @@ export async function buildFhirEngine(deps: {
   >;
   access?: AccessGuard;
   audit?: AuditSink;
+  auditReader?: AuditReader;
   /** The security layer's public origin (absent: from the request) and CORS origins, for the CapabilityStatement. */
   smart?: { publicUrl?: string; corsOrigins: readonly string[] };
 }): Promise<FhirEngine> {
@@ -77,6 +78,7 @@ export async function buildFhirEngine(deps: {
     bundles: createBundleProcessor({ maxEntries: deps.config.maxBundleEntries }),
     access: deps.access,
     audit: deps.audit,
+    auditReader: deps.auditReader,
     paging: {
       defaultCount: deps.config.defaultCount,
       maxCount: deps.config.maxCount,

@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
 import type { Caller } from '../kernel/caller';
@@ -16,12 +16,25 @@ export interface AccessGuard {
   checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
 }
 
-/** Writes AuditEvents (implemented in src/security). With a transaction, the entry commits with the write. */
+/**
+ * The NEN 7513 trail (implemented in src/security; no database types beyond Queryable, so a second sink, a log
+ * stream or Kafka, can be added beside it). With a transaction, the entry commits or rolls back with the write;
+ * with the pool it is durable when the promise resolves. No lock is taken: the chain is sealed afterwards.
+ */
 export interface AuditSink {
   record(q: Queryable, ctx: RequestContext, entry: AuditEntry): Promise<void>;
-  /**
-   * Called first in every write transaction. Appends to the audit chain are serialised by a lock held until commit;
-   * taking it before any row lock gives all writers one lock order, so they cannot deadlock.
-   */
-  beginWrite(tx: Queryable): Promise<void>;
+}
+
+/** AuditEvent read and search, served from the audit trail (admins only; the access policy decides that). */
+export interface AuditReader {
+  read(q: Queryable, id: string): Promise<Resource | undefined>;
+  /** A searchset Bundle; FhirError 400 naming any parameter it does not support. */
+  search(q: Queryable, params: ReadonlyArray<[string, string]>, options: AuditSearchOptions): Promise<Bundle>;
+}
+
+export interface AuditSearchOptions {
+  baseUrl: string;
+  defaultCount: number;
+  maxCount: number;
+  lenient: boolean;
 }

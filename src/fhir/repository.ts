@@ -89,10 +89,8 @@ export class FhirRepository {
 
   /** A database transaction for writes; everything it changes and audits commits together. */
   writeTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.deps.db.transaction(async (tx) => {
-      await this.deps.audit?.beginWrite(tx);
-      return fn(tx);
-    });
+    // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
+    return this.deps.db.transaction(fn);
   }
 
   inTransaction<T>(tx: Queryable | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -49,7 +49,8 @@ export interface AuditedPatient {
 export interface AuditEventInput {
   id: string;
   recorded: string;
-  previousHash: string;
+  /** The old design's chain link inside the event; the audit table keeps its links in audit_seal. */
+  previousHash?: string;
   ctx: RequestContext;
   entry: AuditEntry;
   patients: AuditedPatient[];
@@ -65,7 +66,7 @@ const UNSAFE =
 /* eslint-enable no-control-regex */
 
 /** Descriptions may quote request input; jsonb refuses NUL and lone surrogates, which would lose the record. */
-function safeText(text: string): string {
+export function safeText(text: string): string {
   return text.replace(UNSAFE, '\ufffd').slice(0, 1000);
 }
 
@@ -78,7 +79,9 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
     resourceType: 'AuditEvent',
     id: input.id,
     meta: { versionId: '1', lastUpdated: input.recorded },
-    extension: [{ url: PREVIOUS_HASH_URL, valueString: input.previousHash }],
+    ...(input.previousHash !== undefined
+      ? { extension: [{ url: PREVIOUS_HASH_URL, valueString: input.previousHash }] }
+      : {}),
     type: isAuthentication(entry.interaction)
       ? { system: DCM, code: '110114', display: 'User Authentication' }
       : { system: DCM, code: '110110', display: 'Patient Record' },

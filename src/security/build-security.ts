@@ -11,6 +11,7 @@ import type { Database } from '../store/database';
 import { AccessTokens } from './access-token';
 import { AccessPolicy } from './access-policy';
 import { AuditTrail } from './audit-trail';
+import { AuditEventSearch } from './audit-search';
 import { authenticate } from './authenticate';
 import { ClientRegistry, configuredClients } from './client-registry';
 import { seedClients } from '../store/clients';
@@ -27,6 +28,8 @@ export interface Security {
   accessGuard: AccessPolicy;
   /** The NEN 7513 audit trail (AuditSink). */
   audit: AuditTrail;
+  /** AuditEvent read and search, from the audit table (AuditReader). */
+  auditReader: AuditEventSearch;
   /** The HTTP pieces, in pipeline order, for createApp. */
   http: HttpSecurity & {
     /** POST /auth/token, GET /.well-known/smart-configuration (also under /fhir), GET /.well-known/jwks.json. */
@@ -40,8 +43,6 @@ export interface Security {
 }
 
 export interface SecurityOptions {
-  /** Index AuditEvents in the search tables, so that admins can search them. */
-  indexAudit?: boolean;
   /** Identifies this service in AuditEvent.source.observer. */
   serviceId?: string;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -57,7 +58,7 @@ export async function buildSecurity(
   config: SecurityConfig,
   options: SecurityOptions = {},
 ): Promise<Security> {
-  const { indexAudit, serviceId, logger } = options;
+  const { serviceId, logger } = options;
   if (isProduction(config) && !config.publicUrl) {
     // Deriving token issuer and audience from the Host header lets an assertion for another server be replayed here.
     throw new Error('PUBLIC_URL (or BASE_URL) must be set in production: token iss and aud derive from it');
@@ -73,7 +74,7 @@ export async function buildSecurity(
 
   const registry = new ClientRegistry(db.pool, config);
   const tokens = new AccessTokens(keys, config.tokenTtlSeconds, config.fhirPath);
-  const audit = new AuditTrail(db, { serviceId: serviceId ?? 'meso-fhir', indexed: indexAudit });
+  const audit = new AuditTrail(db, { serviceId: serviceId ?? 'meso-fhir' });
   // Before authentication: bounds failed logins and audit volume per address.
   const ipRateLimit = rateLimiter(config.rateLimitIpPerMinute);
   const publicRouter = express.Router();
@@ -84,6 +85,7 @@ export async function buildSecurity(
     config,
     accessGuard: new AccessPolicy(),
     audit,
+    auditReader: new AuditEventSearch(),
     http: {
       hardening: [securityHeaders(), corsPolicy(config)],
       publicRouter,

@@ -4,8 +4,7 @@ import type { Database } from '../store/database';
 import { buildSecurity, type Security, type SecurityOptions } from './build-security';
 
 /**
- * The security layer for src/server.ts: settings from the one config (src/config.ts), with overrides for tests;
- * AuditEvents are indexed by the search engine so that admins can search them.
+ * The security layer for src/server.ts: settings from the one config (src/config.ts), with overrides for tests.
  */
 export async function createSecurity(
   db: Database,
@@ -13,11 +12,11 @@ export async function createSecurity(
   logger?: Pick<Logger, 'info' | 'warn'>,
   overrides: Partial<SecurityConfig> & Omit<SecurityOptions, 'logger'> = {},
 ): Promise<Security> {
-  const { indexAudit, serviceId, ...configOverrides } = overrides;
+  const { serviceId, ...configOverrides } = overrides;
   const config: SecurityConfig = { ...appConfig.security, ...configOverrides };
-  return buildSecurity(db, config, { indexAudit: indexAudit ?? true, serviceId, logger });
+  return buildSecurity(db, config, { serviceId, logger });
 }
 
 export type { Security } from './build-security';
-export { verifyAuditChain } from './audit-trail';
+export { verifyAuditLog } from './audit-seal';
 export { jsonDepthVerifier, assertJsonDepth } from './hardening';

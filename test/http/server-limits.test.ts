@@ -49,10 +49,11 @@ describe('server limits', () => {
   it('a request past the processing deadline gets 504, and its transaction is cancelled and rolled back', async () => {
     const db = server.service.db;
     const authorization = await server.authHeader('admin');
-    // Hold the lock every write (and audit flush) takes first, so that the PUT waits in the database.
+    // Block inserts into the audit table (every write audits in its own transaction), so that the PUT waits in
+    // the database. (Before issue 9 this held the audit chain lock, which every write took first.)
     const blocker = await db.pool.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT pg_advisory_xact_lock(75132027)');
+    await blocker.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
     let response: Response;
     const started = Date.now();
     try {
@@ -64,7 +65,7 @@ describe('server limits', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       // The statement was cancelled: nothing waits on the lock any more.
       const waiting = await db.pool.query(
-        `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`,
+        `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO audit_log%'`,
       );
       expect(waiting.rows).toEqual([]);
     } finally {

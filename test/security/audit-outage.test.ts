@@ -1,5 +1,7 @@
 import type { Database } from '../../src/store/database';
-import { AuditTrail, verifyAuditChain } from '../../src/security/audit-trail';
+import { AuditTrail } from '../../src/security/audit-trail';
+import { verifyAuditLog } from '../../src/security/audit-seal';
+import { sealAll } from './audit-support';
 import { classifyDatabaseError } from '../../src/store/database-errors';
 import { caller, freshDatabase } from './security-test-support';
 
@@ -14,7 +16,8 @@ const entry = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Issue 8 §3: the group-commit flusher keeps a pooled client between flushes. When the database went away under
+ * Issue 8 §3 (the flusher now inserts through the pool, without a chain lock): the group-commit flusher kept a
+ * pooled client between flushes. When the database went away under
  * it, the client's 'error' event had no listener (the process died), and a failed batch was retried entry by entry,
  * each waiting for its own connection, so the flusher stayed wedged long after the database was back.
  */
@@ -28,10 +31,10 @@ describe('audit flusher when its connection is lost', () => {
   it('does not crash, fails the queue at once, and flushes again afterwards', async () => {
     const audit = new AuditTrail(db, { serviceId: 't' });
     await audit.record(db.pool, { requestId: 'warm-up', baseUrl: 'x', caller: gp }, entry);
-    // Hold the chain lock, so that the flusher's next flush waits inside its transaction.
+    // Lock the audit table, so that the flusher's next INSERT waits.
     const blocker = await db.pool.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT pg_advisory_xact_lock(75132027)');
+    await blocker.query('LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE');
     try {
       const waiting = Array.from({ length: 20 }, (_, i) =>
         audit.record(db.pool, { requestId: `r${i}`, baseUrl: 'x', caller: gp }, entry).then(
@@ -41,7 +44,7 @@ describe('audit flusher when its connection is lost', () => {
       );
       await sleep(300);
       const { rows } = await db.pool.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`,
+        `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO audit_log%'`,
       );
       expect(rows).toHaveLength(1);
       const started = Date.now();
@@ -54,6 +57,7 @@ describe('audit flusher when its connection is lost', () => {
       blocker.release();
     }
     await audit.record(db.pool, { requestId: 'after', baseUrl: 'x', caller: gp }, entry);
-    expect(await verifyAuditChain(db.pool)).toEqual({ ok: true, checked: 2 });
+    await sealAll(db);
+    expect(await verifyAuditLog(db.pool)).toEqual({ ok: true, checked: 2, unsealed: 0 });
   });
 });

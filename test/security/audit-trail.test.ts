@@ -1,10 +1,15 @@
-import type { AuditEvent } from '@medplum/fhirtypes';
+import { createHash } from 'node:crypto';
 import type { Database } from '../../src/store/database';
 import type { AuditEntry, RequestContext } from '../../src/kernel/request-context';
-import { AuditTrail, verifyAuditChain } from '../../src/security/audit-trail';
+import { AuditTrail } from '../../src/security/audit-trail';
+import { verifyAuditLog } from '../../src/security/audit-seal';
 import { BSN_SYSTEM, CLIENT_ID_SYSTEM, PREVIOUS_HASH_URL } from '../../src/security/audit-event';
+import { verifyLegacyChain } from '../../src/security/audit-legacy';
+import { canonicalJson } from '../../src/security/audit-record';
 import { URA_SYSTEM } from '../../src/security/access-policy';
+import { auditStorageBytes } from '../../src/store/audit-log';
 import { caller, freshDatabase, put } from './security-test-support';
+import { auditRowCount, latestEvent as latest, sealAll } from './audit-support';
 
 const gp = {
   ...caller('gp', { ura: '90000011', name: 'Huisartsenpraktijk De Brink' }),
@@ -20,14 +25,6 @@ const gpWithUser = {
   },
 };
 const ctx: RequestContext = { requestId: 'req-1', baseUrl: 'http://x/fhir', caller: gpWithUser };
-
-async function latest(db: Database): Promise<AuditEvent> {
-  const res = await db.pool.query<{ content: AuditEvent }>(
-    `SELECT r.content FROM audit_chain ac JOIN resource r ON r.resource_type = 'AuditEvent' AND r.id = ac.audit_id
-     ORDER BY ac.seq DESC LIMIT 1`,
-  );
-  return res.rows[0].content;
-}
 
 const read = (entities: string[], extra: Partial<AuditEntry> = {}): AuditEntry => ({
   action: 'R',
@@ -135,45 +132,62 @@ describe('AuditTrail: NEN 7513 fields', () => {
   });
 
   it('commits with the write it describes: a rolled-back write leaves no audit record', async () => {
-    const before = await verifyAuditChain(db.pool);
+    const before = await auditRowCount(db);
     await expect(
       db.transaction(async (tx) => {
         await audit.record(tx, ctx, { ...read(['Patient/p1']), action: 'U', interaction: 'update' });
         throw new Error('validation failed');
       }),
     ).rejects.toThrow('validation failed');
-    expect(await verifyAuditChain(db.pool)).toEqual(before);
+    expect(await auditRowCount(db)).toBe(before);
+    await db.transaction((tx) =>
+      audit.record(tx, ctx, { ...read(['Patient/p1']), action: 'U', interaction: 'update' }),
+    );
+    expect(await auditRowCount(db)).toBe(before + 1);
+    expect((await latest(db)).action).toBe('U');
   });
 
-  it('keeps one linear chain under concurrent appends', async () => {
+  it('keeps one linear chain under concurrent appends, once sealed', async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         audit.record(db.pool, { ...ctx, requestId: `c${i}` }, read(['Patient/p1'])),
       ),
     );
-    const result = await verifyAuditChain(db.pool);
-    expect(result).toEqual({ ok: true, checked: 23 });
-    const event = await latest(db);
-    expect(event.extension?.find((e) => e.url === PREVIOUS_HASH_URL)?.valueString).toMatch(/^[0-9a-f]{64}$/);
+    expect(await verifyAuditLog(db.pool)).toEqual({ ok: true, checked: 0, unsealed: 24 });
+    expect(await sealAll(db)).toBe(24);
+    expect(await verifyAuditLog(db.pool)).toEqual({ ok: true, checked: 24, unsealed: 0 });
   });
 
-  it('refuses UPDATE and DELETE of audit records in the database itself', async () => {
-    await expect(
-      db.pool.query(`UPDATE resource SET content = '{}' WHERE resource_type = 'AuditEvent'`),
-    ).rejects.toThrow(/append-only/);
-    await expect(
-      db.pool.query(`DELETE FROM resource_version WHERE resource_type = 'AuditEvent'`),
-    ).rejects.toThrow(/append-only/);
-    await expect(db.pool.query('DELETE FROM audit_chain')).rejects.toThrow(/append-only/);
+  it('refuses UPDATE, DELETE and TRUNCATE of audit records in the database itself', async () => {
+    await expect(db.pool.query(`UPDATE audit_log SET outcome = 'success'`)).rejects.toThrow(/append-only/);
+    await expect(db.pool.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(db.pool.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM audit_seal')).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('UPDATE audit_seal SET seq = seq + 1')).rejects.toThrow(/append-only/);
+  });
+
+  it('stores at most 1 KB per audited read (row, its indexes and its seal)', async () => {
+    const before = await auditStorageBytes(db.pool);
+    for (let round = 0; round < 10; round++)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          audit.record(db.pool, { ...ctx, requestId: `b${round}-${i}` }, read(['CarePlan/cp1/_history/1'])),
+        ),
+      );
+    await sealAll(db);
+    await db.pool.query('VACUUM audit_log_default, audit_seal');
+    const perRead = ((await auditStorageBytes(db.pool)) - before) / 1000;
+    expect(perRead).toBeLessThanOrEqual(1024);
   });
 });
 
-describe('verifyAuditChain: tamper detection', () => {
+describe('verifyAuditLog: tamper detection', () => {
   let db: Database;
   beforeEach(async () => {
     db = await freshDatabase();
     const audit = new AuditTrail(db, { serviceId: 'test' });
     for (let i = 0; i < 5; i++) await audit.record(db.pool, { ...ctx, requestId: `r${i}` }, read([]));
+    await sealAll(db);
   });
   afterEach(() => db.close());
 
@@ -186,13 +200,14 @@ describe('verifyAuditChain: tamper detection', () => {
   }
 
   it('an intact chain verifies', async () => {
-    expect(await verifyAuditChain(db.pool)).toEqual({ ok: true, checked: 5 });
+    expect(await verifyAuditLog(db.pool)).toEqual({ ok: true, checked: 5, unsealed: 0 });
   });
 
-  it('finds an altered stored version at the right record', async () => {
-    await tamper(`UPDATE resource_version SET content = jsonb_set(content, '{outcome}', '"8"')
-                  WHERE id = (SELECT audit_id FROM audit_chain WHERE seq = 3)`);
-    expect(await verifyAuditChain(db.pool)).toMatchObject({
+  const idAt = (seq: number) => `(SELECT audit_id FROM audit_seal WHERE seq = ${seq})`;
+
+  it('finds an altered record at the right place', async () => {
+    await tamper(`UPDATE audit_log SET outcome = 'failure' WHERE id = ${idAt(3)}`);
+    expect(await verifyAuditLog(db.pool)).toMatchObject({
       ok: false,
       seq: 3,
       checked: 2,
@@ -200,47 +215,94 @@ describe('verifyAuditChain: tamper detection', () => {
     });
   });
 
-  it('finds an altered current copy', async () => {
-    await tamper(`UPDATE resource SET content = jsonb_set(content, '{action}', '"C"')
-                  WHERE id = (SELECT audit_id FROM audit_chain WHERE seq = 4)`);
-    expect(await verifyAuditChain(db.pool)).toMatchObject({
+  it('finds an altered detail (who, what) of a record', async () => {
+    await tamper(`UPDATE audit_log SET detail = jsonb_set(detail, '{r}', '"other"') WHERE id = ${idAt(4)}`);
+    expect(await verifyAuditLog(db.pool)).toMatchObject({
       ok: false,
       seq: 4,
-      reason: expect.stringMatching(/current copy/),
+      reason: expect.stringMatching(/altered/),
     });
   });
 
   it('finds a deleted record', async () => {
-    await tamper(`DELETE FROM resource_version WHERE id = (SELECT audit_id FROM audit_chain WHERE seq = 2)`);
-    expect(await verifyAuditChain(db.pool)).toMatchObject({
+    await tamper(`DELETE FROM audit_log WHERE id = ${idAt(2)}`);
+    expect(await verifyAuditLog(db.pool)).toMatchObject({
       ok: false,
       seq: 2,
       reason: expect.stringMatching(/missing/),
     });
   });
 
-  it('finds a removed chain link', async () => {
-    await tamper('DELETE FROM audit_chain WHERE seq = 2');
-    expect(await verifyAuditChain(db.pool)).toMatchObject({
+  it('finds a removed seal', async () => {
+    await tamper('DELETE FROM audit_seal WHERE seq = 2');
+    expect(await verifyAuditLog(db.pool)).toMatchObject({
       ok: false,
       seq: 3,
       reason: expect.stringMatching(/missing/),
     });
   });
 
-  it('finds an AuditEvent slipped in outside the chain', async () => {
-    await put(db.pool, {
-      resourceType: 'AuditEvent',
-      id: 'forged',
-      type: { code: '110110' },
-      recorded: '2025-01-01T00:00:00Z',
-      agent: [],
-      source: { observer: {} },
-    } as AuditEvent);
-    expect(await verifyAuditChain(db.pool)).toMatchObject({
+  it('finds two records swapped in the chain', async () => {
+    await tamper(`UPDATE audit_seal SET audit_id = -audit_id WHERE seq IN (2, 3)`);
+    await tamper(`UPDATE audit_seal a SET audit_id = -b.audit_id FROM audit_seal b
+                  WHERE a.seq IN (2, 3) AND b.seq = 5 - a.seq`);
+    expect(await verifyAuditLog(db.pool)).toMatchObject({ ok: false, seq: 2 });
+  });
+
+  it('finds a record slipped in outside the chain', async () => {
+    await tamper(`INSERT INTO audit_log (txid, action, interaction, outcome, detail)
+                  VALUES (1, 'R', 'read', 'success', '{}')`);
+    expect(await verifyAuditLog(db.pool)).toMatchObject({
       ok: false,
-      auditId: 'forged',
-      reason: expect.stringMatching(/not part of the chain/),
+      reason: expect.stringMatching(/outside the chain/),
     });
+  });
+});
+
+describe('verifyLegacyChain: the trail of before issue 9 stays verifiable', () => {
+  it('verifies a legacy AuditEvent chain, and finds an altered record in it', async () => {
+    const db = await freshDatabase();
+    try {
+      const genesis = '0'.repeat(64);
+      const event = {
+        resourceType: 'AuditEvent',
+        id: 'old-1',
+        extension: [{ url: PREVIOUS_HASH_URL, valueString: genesis }],
+        action: 'R',
+        recorded: '2025-01-01T00:00:00.000Z',
+      };
+      const hash = createHash('sha256')
+        .update(genesis)
+        .update('\n')
+        .update(canonicalJson(event))
+        .digest('hex');
+      const params = [JSON.stringify(event)];
+      await db.pool.query(
+        `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
+         VALUES ('AuditEvent', 'old-1', 1, now(), false, 'POST', $1)`,
+        params,
+      );
+      await db.pool.query(
+        `INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+         VALUES ('AuditEvent', 'old-1', 1, now(), false, $1)`,
+        params,
+      );
+      await db.pool.query(
+        `INSERT INTO audit_chain (seq, audit_id, prev_hash, hash, recorded) VALUES (1, 'old-1', $1, $2, now())`,
+        [genesis, hash],
+      );
+      expect(await verifyLegacyChain(db.pool)).toEqual({ ok: true, checked: 1 });
+      await db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query(`UPDATE resource_version SET content = jsonb_set(content, '{action}', '"C"')`);
+      });
+      expect(await verifyLegacyChain(db.pool)).toMatchObject({
+        ok: false,
+        seq: 1,
+        reason: expect.stringMatching(/altered/),
+      });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -16,6 +16,7 @@ import { buildSecurity, type Security } from '../../src/security/build-security'
 import { seedClients, type ClientRecord } from '../../src/store/clients';
 import { FhirError } from '../../src/kernel/outcome';
 import { freshDatabase, testConfig } from './security-test-support';
+import { latestEvent } from './audit-support';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -337,10 +338,8 @@ describe('POST /auth/token', () => {
 
   it('logs token issue and refusal in the audit trail', async () => {
     await token(grant(await assertion(gp, { sub: 'x' })));
-    const res = await db.pool.query<{ outcome: string; code: string }>(
-      `SELECT r.content ->> 'outcome' AS outcome, r.content -> 'type' ->> 'code' AS code FROM audit_chain ac
-       JOIN resource r ON r.resource_type = 'AuditEvent' AND r.id = ac.audit_id ORDER BY ac.seq DESC LIMIT 1`,
-    );
+    const event = await latestEvent(db);
+    const res = { rows: [{ outcome: event.outcome, code: event.type.code }] };
     expect(res.rows[0]).toEqual({ outcome: '4', code: '110114' });
   });
 });

@@ -2,8 +2,8 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
 import type { AuditEntry, Interaction, RequestContext } from '../../kernel/request-context';
-import type { AccessGuard, AuditSink } from '../ports';
-import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../../kernel/outcome';
+import type { AccessGuard, AuditReader, AuditSink } from '../ports';
+import { badRequest, FhirError, notFound, notSupported, operationOutcome, issue } from '../../kernel/outcome';
 import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
@@ -44,6 +44,8 @@ export interface ExecutorDeps {
   bundles: { process(ctx: RequestContext, bundle: Bundle, executor: Executor): Promise<Bundle> };
   access?: AccessGuard;
   audit?: AuditSink;
+  /** AuditEvent read and search, from the audit trail's own table (AuditEvent is not stored as a resource). */
+  auditReader?: AuditReader;
   paging: { defaultCount: number; maxCount: number; cursorKey: Uint8Array };
   /** Pseudonymised output (src/fhir/release); without it, pseudonymised callers are refused. */
   release?: ReleaseGate;
@@ -71,6 +73,16 @@ export class Executor {
   }
 
   private async interact(
+    ctx: RequestContext,
+    req: FhirRequest,
+    tx?: Queryable,
+    bundle?: Bundle,
+  ): Promise<FhirResponse> {
+    if (req.resourceType === 'AuditEvent' && this.deps.auditReader) return this.auditEvents(ctx, req, tx);
+    return this.interactStored(ctx, req, tx, bundle);
+  }
+
+  private async interactStored(
     ctx: RequestContext,
     req: FhirRequest,
     tx?: Queryable,
@@ -234,6 +246,61 @@ export class Executor {
     return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page, next) };
   }
 
+  /**
+   * AuditEvent from the audit table: read, vread (every record has only version 1), search; admins only. It has
+   * no history (its records never change): history is refused, and so is any write (the access policy).
+   */
+  private async auditEvents(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+    const reader = this.deps.auditReader as AuditReader;
+    const db = tx ?? this.deps.repository.db.pool;
+    const interaction = req.kind === 'search-type' ? 's' : 'r';
+    if (req.kind === 'read' || req.kind === 'vread' || req.kind === 'search-type') {
+      this.scope(ctx, 'AuditEvent', interaction);
+      const probe = { resourceType: 'AuditEvent', id: req.id ?? '' } as Resource;
+      if (ctx.caller && this.deps.access && !(await this.deps.access.canRead(db, ctx, probe)))
+        throw new FhirError(403, [issue('forbidden', 'AuditEvent is not visible to this organisation')]);
+    }
+    switch (req.kind) {
+      case 'read':
+      case 'vread': {
+        const event = await reader.read(db, req.id as string);
+        if (!event || (req.kind === 'vread' && req.versionId !== '1'))
+          throw notFound(
+            `AuditEvent/${req.id}${req.kind === 'vread' ? `/_history/${req.versionId}` : ''} is not known`,
+          );
+        const ref = `AuditEvent/${req.id}${req.kind === 'vread' ? '/_history/1' : ''}`;
+        await this.auditRead(ctx, req.kind, [ref], undefined, tx);
+        return {
+          status: 200,
+          body: event,
+          etag: 'W/"1"',
+          lastModified: new Date(event.meta?.lastUpdated as string).toUTCString(),
+        };
+      }
+      case 'search-type': {
+        const bundle = await reader.search(db, req.query, {
+          baseUrl: ctx.baseUrl,
+          lenient: req.lenient,
+          defaultCount: this.deps.paging.defaultCount,
+          maxCount: this.deps.paging.maxCount,
+        });
+        const touched = (bundle.entry ?? []).map((e) => `AuditEvent/${e.resource?.id}`);
+        await this.auditRead(ctx, 'search-type', touched, `AuditEvent?${new URLSearchParams(req.query)}`, tx);
+        return { status: 200, body: bundle };
+      }
+      case 'history-type':
+      case 'history-instance':
+        this.scope(ctx, 'AuditEvent', 'r');
+        throw noAuditHistory();
+      default:
+        // NEN 7513: the trail is written by the service only, for everyone including admins.
+        throw notSupported(
+          'AuditEvent is written by the service only and cannot be created, changed or deleted',
+          405,
+        );
+    }
+  }
+
   /** System history `_type=A,B`: each type must be served and readable (AuditEvent: admins only). */
   private historyTypes(ctx: RequestContext, req: FhirRequest): string[] | undefined {
     const values = req.query.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(','));
@@ -242,6 +309,7 @@ export class Executor {
       if (!isSupportedType(type))
         throw badRequest(`_type "${type}" is not a resource type this server serves`, '_type');
       this.scope(ctx, type, 'r');
+      if (type === 'AuditEvent' && this.deps.auditReader) throw noAuditHistory('_type');
     }
     return [...new Set(values)];
   }
@@ -291,6 +359,13 @@ export class Executor {
     });
   }
 }
+
+const noAuditHistory = (expression?: string) =>
+  badRequest(
+    'AuditEvent has no history: audit records never change. Search them instead, e.g. GET [base]/AuditEvent?date=ge2025-01-01&patient=Patient/…',
+    expression,
+    'not-supported',
+  );
 
 function writeResponse(
   ctx: RequestContext,

@@ -1,0 +1,37 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Database } from '../store/database';
+import { ensureAuditPartitions } from '../store/audit-log';
+
+/** Queue names. Later: the outbox consumers (subscriptions, Task notifications), Bulk Data export. */
+export const AUDIT_MAINTENANCE = 'audit-maintenance';
+
+/** Retries with exponential backoff (5 s, 10 s, 20 s, …); jobs live in PostgreSQL and survive restarts. */
+const RETRY = { retryLimit: 8, retryDelay: 5, retryBackoff: true } as const;
+
+/**
+ * The job queue: pg-boss on this service's database (its own schema `pgboss`, its own small pool). Jobs that
+ * must not run on the request path go here; pg-boss's cron runs each scheduled job once across all instances.
+ *
+ * The audit sealer is not a queued job: it runs every second and must be exactly one process at a time, which a
+ * session advisory lock gives without a job per second (src/jobs/audit-sealer-job.ts).
+ */
+export async function startQueue(db: Database, logger?: Logger): Promise<PgBoss> {
+  const connectionString = (db.pool.options as { connectionString: string }).connectionString;
+  const boss = new PgBoss({ connectionString, max: 2, schema: 'pgboss' });
+  boss.on('error', (err) => logger?.warn({ err }, 'job queue error'));
+  await boss.start();
+  await boss.createQueue(AUDIT_MAINTENANCE, { name: AUDIT_MAINTENANCE, ...RETRY });
+  await boss.work(AUDIT_MAINTENANCE, async () => {
+    // The monthly partitions of audit_log, two months ahead (the default partition is only a safety net).
+    await ensureAuditPartitions(db.pool);
+  });
+  await boss.schedule(AUDIT_MAINTENANCE, '17 * * * *', {}, RETRY);
+  // Once at start too (deduplicated across instances starting together).
+  await boss.send(AUDIT_MAINTENANCE, {}, { ...RETRY, singletonKey: 'start', singletonSeconds: 60 });
+  return boss;
+}
+
+export async function stopQueue(boss: PgBoss): Promise<void> {
+  await boss.stop({ graceful: true, wait: true, timeout: 5000 });
+}

@@ -1,0 +1,32 @@
+import pg from 'pg';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import type { Database } from '../../src/store/database';
+import { searchAuditRows } from '../../src/store/audit-log';
+import { auditEventOf } from '../../src/security/audit-record';
+import { sealRound } from '../../src/security/audit-seal';
+
+/** The newest audit record as the AuditEvent admins get. */
+export async function latestEvent(db: Database): Promise<AuditEvent> {
+  const [row] = await searchAuditRows(db.pool, { limit: 1 });
+  return auditEventOf(row);
+}
+
+export async function auditRowCount(db: Database): Promise<number> {
+  return (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log')).rows[0].n;
+}
+
+/** Seals everything committed now, as the sealer's leader would (on a connection of its own). */
+export async function sealAll(db: Database): Promise<number> {
+  const client = new pg.Client(db.pool.options);
+  await client.connect();
+  try {
+    let total = 0;
+    for (;;) {
+      const n = await sealRound(client);
+      if (n === 0) return total;
+      total += n;
+    }
+  } finally {
+    await client.end();
+  }
+}
