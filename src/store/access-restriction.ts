@@ -1,3 +1,5 @@
+import type { RelationKeys } from './access-relations';
+
 /**
  * What a caller may see, as data the store can turn into SQL. The access policy (src/security) computes it per
  * request; search, _include/_revinclude, history and totals all apply it, so filtering happens in the query and
@@ -5,14 +7,20 @@
  *
  * A resource is visible when ANY of these holds:
  * - its type is in `openTypes` (directory data such as Organization, Practitioner);
- * - it is in the Patient compartment of one of `patientIds` (a Patient is in its own compartment);
+ * - it is in the Patient compartment of one of the caller's patients: those the care relation table gives the
+ *   caller by its `relation` keys (an indexed semi-join, src/store/access-relations.ts), or a fixed `patientIds`
+ *   list (a Patient is in its own compartment);
  * - it matches one of `references`: it has a reference search parameter `param` pointing at one of `targets`
- *   (e.g. Task requester/owner = the caller's Organization).
+ *   (e.g. Task requester/owner = the caller's Organization);
+ * - it matches one of `patientReferences`: its reference parameter `param` points at one of the caller's
+ *   patients (a referral Task, outside the R4 compartment).
  */
 export interface AccessRestriction {
   openTypes: readonly string[];
-  patientIds: readonly string[];
+  relation?: RelationKeys;
+  patientIds?: readonly string[];
   references: ReadonlyArray<{ resourceType: string; params: readonly string[]; targets: readonly string[] }>;
+  patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */
   hiddenTypes?: readonly string[];
 }
