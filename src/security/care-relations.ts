@@ -32,7 +32,8 @@ export function referenceKeys(ref: Reference | undefined): string[] {
   const keys: string[] = [];
   if (typeof ref?.reference === 'string') keys.push(`ref:${ref.reference}`);
   const id = ref?.identifier;
-  if (typeof id?.system === 'string' && typeof id.value === 'string') keys.push(identifierKey(id.system, id.value));
+  if (typeof id?.system === 'string' && typeof id.value === 'string')
+    keys.push(identifierKey(id.system, id.value));
   return keys;
 }
 const identifierKey = (system: string, value: string) => `id:${JSON.stringify([system, value])}`;
@@ -46,7 +47,11 @@ export function partyKeys(party: Party): string[] {
 }
 
 /** The caller's keys for the relation table: a handful, whatever the number of its patients. */
-export function relationKeys(kind: OrganizationKind, party: Party, reasons: readonly PatientSource[]): RelationKeys {
+export function relationKeys(
+  kind: OrganizationKind,
+  party: Party,
+  reasons: readonly PatientSource[],
+): RelationKeys {
   const keys = partyKeys(party);
   return { parties: [...keys, ANY_PARTY], reasons, denyParties: [...keys, `kind:${kind}`, ANY_PARTY] };
 }
@@ -68,7 +73,9 @@ const liveEpisode = (r: Resource) => status(r) !== 'entered-in-error';
 /** THE sources of care relations, per resource type (the patients: the Patient itself, else `patient`). */
 const SOURCES: Readonly<Record<string, readonly RelationSource[]>> = {
   Patient: [{ reason: 'general-practitioner', paths: ['generalPractitioner'] }],
-  CareTeam: [{ reason: 'care-team', paths: ['participant.member', 'participant.onBehalfOf'], applies: liveTeam }],
+  CareTeam: [
+    { reason: 'care-team', paths: ['participant.member', 'participant.onBehalfOf'], applies: liveTeam },
+  ],
   EpisodeOfCare: [
     { reason: 'managed-episode', paths: ['managingOrganization'], applies: liveEpisode },
     { reason: 'any-episode', applies: liveEpisode },
@@ -83,7 +90,9 @@ export const RELATION_TYPES = [...Object.keys(SOURCES), 'Consent'];
 function patientsOf(resource: Resource, refRows: RefRows): string[] {
   if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
   const ids = refRows.flatMap(({ param, row }) =>
-    param === 'patient' && row.target_type === 'Patient' && typeof row.target_id === 'string' ? [row.target_id] : [],
+    param === 'patient' && row.target_type === 'Patient' && typeof row.target_id === 'string'
+      ? [row.target_id]
+      : [],
   );
   return [...new Set(ids)];
 }
@@ -105,7 +114,11 @@ export function careRelations(resource: Resource, refRows: RefRows): CareRelatio
       : [ANY_PARTY];
     for (const patientId of patients)
       for (const party of parties)
-        rows.set(JSON.stringify([patientId, party, source.reason]), { patientId, party, reason: source.reason });
+        rows.set(JSON.stringify([patientId, party, source.reason]), {
+          patientId,
+          party,
+          reason: source.reason,
+        });
   }
   return { relations: [...rows.values()], denies: [] };
 }

@@ -62,7 +62,9 @@ export function accessSql(
   };
   for (const rule of access.references) {
     if (!rule.targets.length || !rule.params.length) continue;
-    visible.push(referencing(rule.resourceType, rule.params, `rr.ref = ANY(${sql.add([...rule.targets])}::text[])`));
+    visible.push(
+      referencing(rule.resourceType, rule.params, `rr.ref = ANY(${sql.add([...rule.targets])}::text[])`),
+    );
   }
   for (const rule of patient ? (access.patientReferences ?? []) : []) {
     if (!rule.params.length) continue;
