@@ -1,6 +1,6 @@
 import type { Consent, Reference, Resource } from '@medplum/fhirtypes';
 import type { CareDenyRow, CareRelationRow, CareRelations, RelationKeys } from '../store/access-relations';
-import type { IndexRow } from '../store/lookups/lookup';
+import { indexKey, type IndexRow } from '../store/lookups/lookup';
 import type { OrganizationKind } from './caller';
 import { referencesAt, type Party } from './patient-compartment';
 import {
@@ -30,18 +30,20 @@ export const ANY_PARTY = 'any';
  */
 export function referenceKeys(ref: Reference | undefined): string[] {
   const keys: string[] = [];
-  if (typeof ref?.reference === 'string') keys.push(`ref:${ref.reference}`);
+  if (typeof ref?.reference === 'string') keys.push(referenceKey(ref.reference));
   const id = ref?.identifier;
   if (typeof id?.system === 'string' && typeof id.value === 'string')
     keys.push(identifierKey(id.system, id.value));
   return keys;
 }
-const identifierKey = (system: string, value: string) => `id:${JSON.stringify([system, value])}`;
+// Keys are btree index keys: a long one is its first bytes plus the SHA-256 of the whole (indexKey), as in search.
+const referenceKey = (reference: string) => indexKey(`ref:${reference}`);
+const identifierKey = (system: string, value: string) => indexKey(`id:${JSON.stringify([system, value])}`);
 
 /** The keys naming the party: its references (Organization, PractitionerRoles) and identifiers (URA, AGB). */
 export function partyKeys(party: Party): string[] {
   return [
-    ...party.references.map((reference) => `ref:${reference}`),
+    ...party.references.map(referenceKey),
     ...party.identifiers.flatMap((i) => (i.system && i.value ? [identifierKey(i.system, i.value)] : [])),
   ];
 }
