@@ -6,6 +6,8 @@ import { openDatabase } from '../src/store/database';
 import { AccessPolicy } from '../src/security/access-policy';
 import { pageSql } from '../src/store/search/match-query';
 import { tokenLookup } from '../src/store/lookups/token';
+import { SqlParams } from '../src/store/lookups/lookup';
+import { accessSql } from '../src/store/search/access-sql';
 
 async function main() {
   const db = await openDatabase({ dataDir: process.argv[2] });
@@ -43,6 +45,22 @@ async function main() {
     for (let i = 0; i < 3; i++) {
       const plan = await db.pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
       if (i === 2) console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
+    }
+    // An include's predicate when its type is not fixed (_include=CarePlan:subject): planning cost.
+    const sql = new SqlParams();
+    const where = accessSql(sql, access!, 'r');
+    for (let i = 0; i < 3; i++) {
+      const plan = await db.pool.query(
+        `EXPLAIN (ANALYZE) SELECT r.content FROM resource r WHERE r.resource_type = 'Patient' AND r.id = 'x' AND ${where}`,
+        sql.values,
+      );
+      if (i === 2)
+        console.log(
+          plan.rows
+            .slice(-2)
+            .map((r) => r['QUERY PLAN'])
+            .join('\n'),
+        );
     }
   } finally {
     await db.close();

@@ -79,16 +79,6 @@ export async function insertCareRelations(tx: Queryable, owned: readonly Owned[]
   }
 }
 
-const inPeriod = (alias: string) =>
-  `(${alias}.starts IS NULL OR ${alias}.starts <= statement_timestamp())
-   AND (${alias}.ends IS NULL OR ${alias}.ends >= statement_timestamp())`;
-
-// Objections are rare, so checking that the Consent row still stands costs one primary-key probe per match; it
-// keeps a Consent removed from `resource` by hand (an operator, a test's clean-up) from blocking anyone.
-const liveConsent = (alias: string) =>
-  `EXISTS (SELECT 1 FROM resource cr WHERE cr.resource_type = ${alias}.resource_type AND cr.id = ${alias}.id
-    AND NOT cr.deleted)`;
-
 /** The caller's keys as query parameters, added once per query however often the predicate appears. */
 export interface RelationParams {
   parties: string;
@@ -103,20 +93,14 @@ export const relationParams = (sql: SqlParams, keys: RelationKeys): RelationPara
 });
 
 /**
- * Whether the patient in SQL expression `patient` is the caller's: related by one of its reasons, and (unless
- * only `related` is asked) not blocked by an objection. As in Mitz (src/security/patient-objection.ts) the most
- * specific provision naming the caller decides, deny winning at equal specificity: blocked when a deny applies
- * that no more specific permit overrides.
+ * Whether the patient in SQL expression `patient` is the caller's: related by one of its reasons (an index probe
+ * on care_relation), and (unless only `related` is asked) not blocked by an objection (care_denied, migration 006:
+ * the Mitz precedence of src/security/patient-objection.ts).
  */
 export function relatedPatientSql(p: RelationParams, patient: string, related = false): string {
   const exists = `EXISTS (SELECT 1 FROM care_relation cr WHERE cr.patient_id = ${patient}
     AND cr.party = ANY(${p.parties}::text[]) AND cr.reason = ANY(${p.reasons}::text[]))`;
-  if (related) return exists;
-  return `(${exists} AND NOT EXISTS (SELECT 1 FROM care_deny cd WHERE cd.patient_id = ${patient}
-    AND cd.party = ANY(${p.names}::text[]) AND cd.deny AND ${inPeriod('cd')} AND ${liveConsent('cd')}
-    AND NOT EXISTS (SELECT 1 FROM care_deny cp WHERE cp.patient_id = ${patient}
-      AND cp.party = ANY(${p.names}::text[]) AND NOT cp.deny AND cp.level > cd.level AND ${inPeriod('cp')}
-      AND ${liveConsent('cp')})))`;
+  return related ? exists : `(${exists} AND NOT care_denied(${patient}, ${p.names}::text[]))`;
 }
 
 /** Of `ids`, the caller's patients: `related` by a care relation, `allowed` once objections apply. */
