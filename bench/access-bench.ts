@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   try {
     const admin = await token(service.baseUrl, 'demo-admin');
     const gp = await token(service.baseUrl, 'demo-gp-de-brink');
+    const platform = await token(service.baseUrl, 'demo-platform-drenthe');
     const orgs = (await (
       await fetch(
         `${service.baseUrl}/Organization?identifier=http://fhir.nl/fhir/NamingSystem/ura|90000011`,
@@ -85,19 +86,21 @@ async function main(): Promise<void> {
       'read by id': sample.map((p) => `${prefix}/Patient/${p.id}`),
       'search by BSN': sample.map((p) => `${prefix}/Patient?identifier=${bsn}%7C${bsnOf(p)}`),
       'GP care-plan pull': [`${prefix}/CarePlan?${pull.toString()}`],
+      'platform episodes': [`${prefix}/EpisodeOfCare?_count=50&_include=EpisodeOfCare:patient`],
     };
     const only = process.env.BENCH_ONLY;
     for (const [name, paths] of Object.entries(scenarios)) {
       if (only && !name.includes(only)) continue;
       const results: Record<string, { rps: number; p50: number; p95: number; non2xx: number }> = {};
-      for (const [who, headers] of Object.entries({ admin, gp })) {
+      const callers = { admin, gp: name.startsWith('platform') ? platform : gp };
+      for (const [who, headers] of Object.entries(callers)) {
         const m = await measure(service.url, paths, headers, shape);
         results[who] = { rps: m.rps, p50: m.latency.p50, p95: m.latency.p95, non2xx: m.non2xx };
       }
       console.log(
         `${name.padEnd(18)} admin ${results.admin.rps.toFixed(0)} req/s p50 ${results.admin.p50} ms p95 ${results.admin.p95} | ` +
-          `gp ${results.gp.rps.toFixed(0)} req/s p50 ${results.gp.p50} ms p95 ${results.gp.p95} | ` +
-          `gp/admin p50 ${(results.gp.p50 / results.admin.p50).toFixed(2)}x, rps ${(results.admin.rps / results.gp.rps).toFixed(2)}x` +
+          `${name.startsWith('platform') ? 'platform' : 'gp'} ${results.gp.rps.toFixed(0)} req/s p50 ${results.gp.p50} ms p95 ${results.gp.p95} | ` +
+          `/admin p50 ${(results.gp.p50 / results.admin.p50).toFixed(2)}x, rps ${(results.admin.rps / results.gp.rps).toFixed(2)}x` +
           (results.gp.non2xx + results.admin.non2xx
             ? ` (non-2xx: ${results.admin.non2xx}/${results.gp.non2xx})`
             : ''),
