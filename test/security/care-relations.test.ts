@@ -1,4 +1,13 @@
-import type { CareTeam, Consent, Patient, Task } from '@medplum/fhirtypes';
+import fc from 'fast-check';
+import type {
+  CareTeam,
+  Consent,
+  ConsentProvision,
+  ConsentProvisionActor,
+  Patient,
+  Task,
+} from '@medplum/fhirtypes';
+import { blocks, ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
 import type { Database } from '../../src/store/database';
 import type { RequestContext } from '../../src/fhir/request-context';
 import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
@@ -165,5 +174,68 @@ describe('the GP search query plan', () => {
       await client.query('RESET enable_seqscan');
       client.release();
     }
+  });
+});
+
+describe('objections in SQL agree with the Mitz rule (patient-objection.ts)', () => {
+  // Random provisions (nested, deny/permit, kind/organisation/everyone, periods past, present and future) for one
+  // patient: the SQL decision (care_deny rows + care_denied) must be the in-memory sharingDecision.
+  const year = 365 * 24 * 3600 * 1000;
+  const period = fc.constantFrom(
+    undefined,
+    { end: new Date(Date.now() - year).toISOString() },
+    {
+      start: new Date(Date.now() - year).toISOString(),
+    },
+    { start: new Date(Date.now() + year).toISOString() },
+  );
+  const actor = fc.constantFrom<ConsentProvisionActor>(
+    { role: { coding: [{ system: ORGANIZATION_KIND_SYSTEM, code: 'gp' }] }, reference: { display: 'gp' } },
+    { role: { coding: [{ system: ORGANIZATION_KIND_SYSTEM, code: 'vvt' }] }, reference: { display: 'vvt' } },
+    { role: { text: 'x' }, reference: ref('Organization/gp-org') },
+    { role: { text: 'x' }, reference: { identifier: { system: URA_SYSTEM, value: '90000011' } } },
+    { role: { text: 'x' }, reference: ref('Organization/vvt-org') },
+  );
+  const provision: fc.Memo<ConsentProvision> = fc.memo((depth) =>
+    fc.record(
+      {
+        type: fc.constantFrom<'deny' | 'permit' | undefined>('deny', 'permit', undefined),
+        actor: fc.array(actor, { maxLength: 2 }),
+        period,
+        provision: depth > 1 ? fc.array(provision(depth - 1), { maxLength: 2 }) : fc.constant([]),
+      },
+      { requiredKeys: ['actor'] },
+    ),
+  );
+
+  it('decides every combination as sharingDecision does', async () => {
+    const party = await policy.partyOf(db.pool, gp);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(provision(3), { minLength: 1, maxLength: 3 }), async (provisions) => {
+        run++;
+        const consents: Consent[] = provisions.map((p, i) => ({
+          resourceType: 'Consent',
+          id: `mitz-${run}-${i}`,
+          status: 'active',
+          scope: {
+            coding: [
+              { system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' },
+            ],
+          },
+          category: [{ text: 'bezwaar' }],
+          patient: ref('Patient/a'),
+          provision: p,
+        }));
+        for (const c of consents) await put(db.pool, c);
+        try {
+          const expected = blocks(consents, { kind: 'gp', party }) ? [] : ['a'];
+          expect((await policy.patientsOf(db.pool, gp, party, ['a'])).allowed).toEqual(expected);
+        } finally {
+          for (const c of consents) await remove('Consent', c.id as string);
+        }
+      }),
+      { numRuns: 60, seed: 9 },
+    );
   });
 });
