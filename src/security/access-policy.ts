@@ -9,7 +9,7 @@ import {
 } from '../store/access-party';
 import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../fhir/request-context';
 import { SUPPORTED_TYPES } from '../fhir/resource-types';
-import { FhirError, issue } from '../fhir/errors';
+import { FhirError, issue, unprocessable } from '../fhir/errors';
 import type { Caller, OrganizationKind } from './caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
@@ -346,7 +346,9 @@ export class AccessPolicy implements AccessGuard {
     change: WriteChange,
     list: 'allowed' | 'related',
   ): Promise<boolean> {
-    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsAbout(r) : [])))];
+    const ids = [
+      ...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsOfWrite(r) : []))),
+    ];
     if (ids.length === 0) return false;
     const patients = await this.patientsOf(q, caller, await this.partyOf(q, caller), ids);
     return ids.every((id) => patients[list].includes(id));
@@ -383,6 +385,24 @@ function patientSet(restriction: AccessRestriction): ReadonlySet<string> {
     patientSets.set(restriction, set);
   }
   return set;
+}
+
+/**
+ * The patients a resource being written is about. The access check runs before validation, so the incoming JSON
+ * may be malformed (a reference that is a number makes FHIRPath's resolve() throw): that is the client's error.
+ */
+function patientsOfWrite(resource: Resource): string[] {
+  try {
+    return patientsAbout(resource);
+  } catch (err) {
+    throw unprocessable([
+      issue(
+        'invalid',
+        `The ${resource.resourceType}'s patient references cannot be read (${(err as Error).message}); ` +
+          'send each reference as a JSON object whose `reference` is a string',
+      ),
+    ]);
+  }
 }
 
 /** Whether two lists of References name the same targets (ignoring display and key order). */
