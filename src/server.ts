@@ -4,6 +4,9 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './store/database';
 import { migrate } from './store/migrate';
+import { rebuildCareRelations } from './store/access-relations';
+import { RELATION_TYPES } from './security/care-relations';
+import { indexResource } from './fhir/search/indexer';
 import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';
 import { loadDemoData } from './demo-data-loader';
@@ -38,6 +41,8 @@ export async function startService(
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
+    const related = await rebuildCareRelations(db, RELATION_TYPES, (r) => indexResource(r).relations);
+    if (related) logger.info({ resources: related }, 'care relations rebuilt');
     if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;

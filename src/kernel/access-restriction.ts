@@ -5,14 +5,31 @@
  *
  * A resource is visible when ANY of these holds:
  * - its type is in `openTypes` (directory data such as Organization, Practitioner);
- * - it is in the Patient compartment of one of `patientIds` (a Patient is in its own compartment);
+ * - it is in the Patient compartment of one of the caller's patients: those the care relation table gives the
+ *   caller by its `relation` keys (an indexed semi-join, src/store/access-relations.ts), or a fixed `patientIds`
+ *   list (a Patient is in its own compartment);
  * - it matches one of `references`: it has a reference search parameter `param` pointing at one of `targets`
- *   (e.g. Task requester/owner = the caller's Organization).
+ *   (e.g. Task requester/owner = the caller's Organization);
+ * - it matches one of `patientReferences`: its reference parameter `param` points at one of the caller's
+ *   patients (a referral Task, outside the R4 compartment).
  */
 export interface AccessRestriction {
   openTypes: readonly string[];
-  patientIds: readonly string[];
+  relation?: RelationKeys;
+  patientIds?: readonly string[];
   references: ReadonlyArray<{ resourceType: string; params: readonly string[]; targets: readonly string[] }>;
+  patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */
   hiddenTypes?: readonly string[];
+}
+
+/**
+ * The caller as the relation table knows it: a small set of keys computed per caller (its references, its
+ * identifiers, its kind), never a list of patients. `reasons` are the PatientSources its kind counts.
+ */
+export interface RelationKeys {
+  parties: readonly string[];
+  reasons: readonly string[];
+  /** The keys provisions may name the caller by (parties, its kind, everyone). */
+  denyParties: readonly string[];
 }

@@ -2,30 +2,28 @@ import { LRUCache } from 'lru-cache';
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
+import { patientsAmong } from '../store/access-relations';
+import {
+  organizationsWithIdentifier,
+  rolesNamePractitioner,
+  rolesOfOrganization,
+} from '../store/access-party';
 import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
 import type { AccessGuard } from '../fhir/ports';
 import { SUPPORTED_TYPES } from '../kernel/resource-types';
-import { FhirError, issue } from '../kernel/outcome';
+import { FhirError, issue, unprocessable } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
+import { relationKeys, type PatientSource } from './care-relations';
 import { referenceRows } from '../fhir/search/param-values';
 import { localTarget } from '../kernel/reference';
 import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
-import { blocks, isPrivacyConsent } from './patient-objection';
+import { isPrivacyConsent } from './patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
 import { CLINICAL_TYPES, DIRECTORY_TYPES } from '../kernel/resource-types';
 
 export { URA_SYSTEM, AGB_SYSTEM } from './naming-systems';
-
-/** How a patient becomes "this organisation's patient". */
-type PatientSource =
-  | 'general-practitioner' // Patient.generalPractitioner names the organisation or one of its PractitionerRoles
-  | 'care-team' // a CareTeam (not inactive) has the organisation as participant.member or .onBehalfOf
-  | 'managed-episode' // an EpisodeOfCare (not entered-in-error) has it as managingOrganization
-  | 'owned-task' // a referral Task is addressed to it (owner): the receiver must see whom it is about
-  | 'any-episode' // every patient with a zorgtraject (the regional platform)
-  | 'any-task'; // every patient with a referral (the platform's referral indicators)
 
 /** A write is allowed when ANY of the rules listed for its type and interaction holds. */
 type WriteRule =
@@ -41,6 +39,7 @@ type WriteRule =
 type WriteRules = Partial<Record<WriteChange['interaction'], WriteRule[]>>;
 
 interface KindPolicy {
+  /** How a patient becomes the organisation's (the care relation rows, src/security/care-relations.ts). */
   patients: PatientSource[];
   /** Types visible at all (directory types always are); every other type is hidden, even in a compartment. */
   visible: readonly string[];
@@ -131,15 +130,6 @@ const INTERACTION_LETTER: Record<WriteChange['interaction'], Interaction> = {
   delete: 'd',
 };
 
-/**
- * The patients that live `type` rows passing `where` name through their `patient` search parameter: read from the
- * stored reference index, so the SQL agrees with the reference parser (src/kernel/reference.ts) and the compartment.
- */
-const patientsOfRows = (type: string, where: string) =>
-  `SELECT p.target_id FROM resource r JOIN search_reference p ON p.resource_type = r.resource_type
-     AND p.id = r.id AND p.param = 'patient' AND p.target_type = 'Patient'
-   WHERE r.resource_type = '${type}' AND NOT r.deleted AND ${where}`;
-
 export interface PolicyOptions {
   /** How long an organisation's PractitionerRoles are cached; 0 in tests. */
   partyCacheMs?: number;
@@ -166,11 +156,10 @@ export class AccessPolicy implements AccessGuard {
   }
 
   async restrictionFor(db: Queryable, caller: Caller): Promise<AccessRestriction | undefined> {
-    if (caller.organization.kind === 'admin') return undefined;
-    const policy = POLICY[caller.organization.kind];
+    const kind = caller.organization.kind;
+    if (kind === 'admin') return undefined;
+    const policy = POLICY[kind];
     const party = await this.partyOf(db, caller);
-    const { allowed } = await this.patientsOf(db, caller, party);
-    const patientRefs = allowed.map((id) => `Patient/${id}`);
     const references: AccessRestriction['references'][number][] = [];
     if (policy.referrals) {
       references.push({ resourceType: 'Task', params: ['requester', 'owner'], targets: party.references });
@@ -181,14 +170,16 @@ export class AccessPolicy implements AccessGuard {
       });
     }
     // Outside the R4 compartment (a referral Task): shown through its patient reference (PATIENT_REFERENCE_PARAMS).
-    for (const [resourceType, params] of Object.entries(PATIENT_REFERENCE_PARAMS))
-      if (policy.visible.includes(resourceType))
-        references.push({ resourceType, params: [...params], targets: patientRefs });
+    const patientReferences = Object.entries(PATIENT_REFERENCE_PARAMS)
+      .filter(([resourceType]) => policy.visible.includes(resourceType))
+      .map(([resourceType, params]) => ({ resourceType, params: [...params] }));
     const visible = new Set<string>([...DIRECTORY_TYPES, ...policy.visible]);
     return {
       openTypes: DIRECTORY_TYPES,
-      patientIds: allowed,
+      // The caller's patients stay in the care relation table: SQL joins them by these few keys.
+      relation: relationKeys(kind, party, policy.patients),
       references,
+      patientReferences,
       hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t)),
     };
   }
@@ -198,7 +189,7 @@ export class AccessPolicy implements AccessGuard {
     const caller = ctx.caller;
     if (!caller || caller.organization.kind === 'admin') return true;
     const restriction = ctx.access ?? (await this.cachedRestriction(db, ctx, caller));
-    return restriction ? isVisible(restriction, resource) : true;
+    return restriction ? isVisible(await this.resolve(db, restriction, resource), resource) : true;
   }
 
   async checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void> {
@@ -227,21 +218,9 @@ export class AccessPolicy implements AccessGuard {
     if (org.ura) identifiers.push({ system: URA_SYSTEM, value: org.ura });
     if (org.agb) identifiers.push({ system: AGB_SYSTEM, value: org.agb });
     const orgRefs = new Set<string>(org.reference ? [org.reference] : []);
-    for (const id of identifiers) {
-      const res = await q.query<{ id: string }>(
-        `SELECT id FROM resource WHERE resource_type = 'Organization' AND NOT deleted AND content -> 'identifier' @> $1`,
-        [JSON.stringify([id])],
-      );
-      for (const row of res.rows) orgRefs.add(`Organization/${row.id}`);
-    }
-    const roles = await this.matching(
-      q,
-      'PractitionerRole',
-      "content -> 'organization'",
-      { references: [...orgRefs], identifiers },
-      (p) => p,
-      'id',
-    );
+    for (const id of identifiers)
+      for (const orgId of await organizationsWithIdentifier(q, id)) orgRefs.add(`Organization/${orgId}`);
+    const roles = await rolesOfOrganization(q, referencePatterns({ references: [...orgRefs], identifiers }));
     const party: Party = {
       references: [...orgRefs, ...roles.map((id) => `PractitionerRole/${id}`)],
       identifiers,
@@ -251,41 +230,41 @@ export class AccessPolicy implements AccessGuard {
   }
 
   /**
-   * The caller's patients in one query: `related` by care relationship, `allowed` once objections are applied.
-   * `only` narrows the lookup to the patients a write is about.
+   * Of the patients `only`, the caller's: `related` by a care relationship, `allowed` once objections apply. One
+   * small query on the care relation table (src/store/access-relations.ts).
    */
   async patientsOf(
     q: Queryable,
     caller: Caller,
     party: Party,
-    only?: readonly string[],
+    only: readonly string[],
   ): Promise<{ allowed: string[]; related: string[] }> {
-    if (caller.organization.kind === 'admin') throw new Error('admin has no patient list');
-    const values: unknown[] = [];
-    const param = (value: unknown) => `$${values.push(value)}`;
-    const sources = POLICY[caller.organization.kind].patients
-      .map((s) => sourceSql(s, party, param))
-      .filter(Boolean);
-    if (sources.length === 0) return { allowed: [], related: [] };
-    const onlyFilter = only ? `AND id = ANY(${param([...only])}::text[])` : '';
-    const res = await q.query<{ id: string; consent: Consent | null }>(
-      `WITH candidate(id) AS (${sources.join(' UNION ALL ')}),
-         patient AS (SELECT DISTINCT id FROM candidate WHERE id IS NOT NULL ${onlyFilter})
-       SELECT p.id, c.content AS consent FROM patient p
-       LEFT JOIN (search_reference cp JOIN resource c ON c.resource_type = cp.resource_type AND c.id = cp.id
-           AND NOT c.deleted AND c.content ->> 'status' = 'active')
-         ON cp.resource_type = 'Consent' AND cp.param = 'patient' AND cp.target_type = 'Patient' AND cp.target_id = p.id`,
-      values,
-    );
-    const consents = new Map<string, Consent[]>();
-    for (const row of res.rows) {
-      const list = consents.get(row.id) ?? [];
-      if (row.consent) list.push(row.consent);
-      consents.set(row.id, list);
-    }
-    const who = { kind: caller.organization.kind, party };
-    const related = [...consents.keys()].sort();
-    return { related, allowed: related.filter((id) => !blocks(consents.get(id) ?? [], who)) };
+    const kind = caller.organization.kind;
+    if (kind === 'admin') throw new Error('admin has no patient list');
+    return patientsAmong(q, relationKeys(kind, party, POLICY[kind].patients), only);
+  }
+
+  /**
+   * The restriction with the caller's patients among those `resource` is about made explicit, so that the
+   * in-memory check (isVisible) agrees with the SQL one without listing all of them.
+   */
+  private async resolve(
+    q: Queryable,
+    restriction: AccessRestriction,
+    resource: Resource,
+  ): Promise<AccessRestriction> {
+    if (!restriction.relation) return restriction;
+    const { allowed } = await patientsAmong(q, restriction.relation, patientsAbout(resource));
+    const targets = allowed.map((id) => `Patient/${id}`);
+    return {
+      ...restriction,
+      relation: undefined,
+      patientIds: allowed,
+      references: [
+        ...restriction.references,
+        ...(restriction.patientReferences ?? []).map((rule) => ({ ...rule, targets })),
+      ],
+    };
   }
 
   private cachedRestriction(
@@ -299,26 +278,6 @@ export class AccessPolicy implements AccessGuard {
       this.restrictions.set(ctx, pending);
     }
     return pending;
-  }
-
-  /** Ids of resources of `type` whose jsonb at `column` contains a reference naming the party. */
-  private async matching(
-    q: Queryable,
-    type: string,
-    column: string,
-    party: Party,
-    wrap: (pattern: Reference) => unknown,
-    select: string,
-  ): Promise<string[]> {
-    const patterns = referencePatterns(party);
-    if (patterns.length === 0) return [];
-    const values = patterns.map((p) => JSON.stringify(wrap(p)));
-    const res = await q.query<{ id: string }>(
-      `SELECT ${select} AS id FROM resource WHERE resource_type = $1 AND NOT deleted
-       AND (${values.map((_, i) => `${column} @> $${i + 2}`).join(' OR ')})`,
-      [type, ...values],
-    );
-    return res.rows.map((r) => r.id);
   }
 
   private async allows(q: Queryable, caller: Caller, rule: WriteRule, change: WriteChange): Promise<boolean> {
@@ -373,7 +332,9 @@ export class AccessPolicy implements AccessGuard {
     change: WriteChange,
     list: 'allowed' | 'related',
   ): Promise<boolean> {
-    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsAbout(r) : [])))];
+    const ids = [
+      ...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsOfWrite(r) : []))),
+    ];
     if (ids.length === 0) return false;
     const patients = await this.patientsOf(q, caller, await this.partyOf(q, caller), ids);
     return ids.every((id) => patients[list].includes(id));
@@ -393,51 +354,11 @@ export class AccessPolicy implements AccessGuard {
           .map((r) => localTarget(r))
           .flatMap((t) => (t?.resourceType === 'PractitionerRole' ? [t.id] : []));
         if (roles.length === 0) return false;
-        // The reference index holds current roles only, and parsed the reference as everything else does.
-        const res = await q.query(
-          `SELECT 1 FROM search_reference WHERE resource_type = 'PractitionerRole' AND param = 'practitioner'
-           AND target_type = 'Practitioner' AND target_id = $2 AND id = ANY($1::text[]) LIMIT 1`,
-          [roles, versions[0].id],
-        );
-        return res.rows.length > 0;
+        return rolesNamePractitioner(q, roles, versions[0].id as string);
       }
       default:
         return false;
     }
-  }
-}
-
-/** The SQL (one SELECT of patient ids) for one way of becoming the organisation's patient. */
-function sourceSql(source: PatientSource, party: Party, param: (value: unknown) => string): string {
-  const patterns = referencePatterns(party);
-  const anyOf = (column: string, wrap: (p: Reference) => unknown) =>
-    patterns.length
-      ? `(${patterns.map((p) => `${column} @> ${param(JSON.stringify(wrap(p)))}`).join(' OR ')})`
-      : 'false';
-  const live = (type: string) => `resource_type = '${type}' AND NOT deleted`;
-  switch (source) {
-    case 'general-practitioner':
-      return `SELECT id FROM resource WHERE ${live('Patient')} AND ${anyOf("content -> 'generalPractitioner'", (p) => [p])}`;
-    case 'care-team':
-      return patientsOfRows(
-        'CareTeam',
-        `coalesce(content ->> 'status', 'active') NOT IN ('inactive', 'entered-in-error')
-        AND (${anyOf("content -> 'participant'", (p) => [{ member: p }])} OR ${anyOf("content -> 'participant'", (p) => [{ onBehalfOf: p }])})`,
-      );
-    case 'managed-episode':
-      return patientsOfRows(
-        'EpisodeOfCare',
-        `coalesce(content ->> 'status', '') <> 'entered-in-error' AND ${anyOf("content -> 'managingOrganization'", (p) => p)}`,
-      );
-    case 'owned-task':
-      return patientsOfRows(
-        'Task',
-        anyOf("content -> 'owner'", (p) => p),
-      );
-    case 'any-episode':
-      return patientsOfRows('EpisodeOfCare', `coalesce(content ->> 'status', '') <> 'entered-in-error'`);
-    case 'any-task':
-      return patientsOfRows('Task', 'true');
   }
 }
 
@@ -446,10 +367,28 @@ const patientSets = new WeakMap<AccessRestriction, ReadonlySet<string>>();
 function patientSet(restriction: AccessRestriction): ReadonlySet<string> {
   let set = patientSets.get(restriction);
   if (!set) {
-    set = new Set(restriction.patientIds);
+    set = new Set(restriction.patientIds ?? []);
     patientSets.set(restriction, set);
   }
   return set;
+}
+
+/**
+ * The patients a resource being written is about. The access check runs before validation, so the incoming JSON
+ * may be malformed (a reference that is a number makes FHIRPath's resolve() throw): that is the client's error.
+ */
+function patientsOfWrite(resource: Resource): string[] {
+  try {
+    return patientsAbout(resource);
+  } catch (err) {
+    throw unprocessable([
+      issue(
+        'invalid',
+        `The ${resource.resourceType}'s patient references cannot be read (${(err as Error).message}); ` +
+          'send each reference as a JSON object whose `reference` is a string',
+      ),
+    ]);
+  }
 }
 
 /** Whether two lists of References name the same targets (ignoring display and key order). */

@@ -29,9 +29,9 @@ export interface SharingParty {
   party: Party;
 }
 
-const SPECIFIC = 2;
-const KIND = 1;
-const EVERYONE = 0;
+export const SPECIFIC = 2;
+export const KIND = 1;
+export const EVERYONE = 0;
 
 /** How specifically a provision names the party; undefined when it does not apply to the party. */
 function specificity(provision: ConsentProvision, who: SharingParty): number | undefined {
@@ -57,7 +57,7 @@ function inPeriod(provision: ConsentProvision, now: Date): boolean {
 }
 
 /** The provision and its nested exceptions, depth first; a provision without `type` decides nothing. */
-function provisions(provision: ConsentProvision | undefined): ConsentProvision[] {
+export function provisions(provision: ConsentProvision | undefined): ConsentProvision[] {
   if (!provision) return [];
   return [provision, ...(provision.provision ?? []).flatMap(provisions)];
 }

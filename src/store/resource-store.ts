@@ -194,6 +194,6 @@ export function historyWhere(sql: SqlParams, h: HistoryQuery): string[] {
     where.push(`NOT (v.resource_type = ANY(${sql.add([...h.excludeTypes])}::text[]))`);
   if (h.since) where.push(`v.last_updated >= ${sql.add(h.since)}`);
   if (h.at) where.push(`v.last_updated <= ${sql.add(h.at)}`);
-  if (h.access) where.push(accessSql(sql, h.access, 'v', 'version'));
+  if (h.access) where.push(accessSql(sql, h.access, 'v', 'version', h.resourceType));
   return where;
 }

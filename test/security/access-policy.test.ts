@@ -9,7 +9,7 @@ import { FhirError } from '../../src/kernel/outcome';
 import type { OrganizationKind } from '../../src/kernel/caller';
 import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
 import { ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
-import { caller, freshDatabase, put } from './security-test-support';
+import { caller, freshDatabase, patientsOf, put } from './security-test-support';
 
 const ref = (reference: string) => ({ reference });
 const ura = (value: string) => ({ identifier: { system: URA_SYSTEM, value } });
@@ -250,7 +250,7 @@ describe('read matrix: organisation kind × resource', () => {
 
   it('hands the search engine the same rules as data', async () => {
     const vvt = await policy.restrictionFor(db.pool, callers.vvt);
-    expect(vvt?.patientIds).toEqual(['p1']);
+    expect(await patientsOf(db.pool, vvt)).toEqual(['p1']);
     expect(vvt?.openTypes).toEqual(['Organization', 'Practitioner', 'PractitionerRole']);
     expect(vvt?.hiddenTypes).toEqual(expect.arrayContaining(['AuditEvent', 'Group', 'Subscription']));
     expect(vvt?.references).toContainEqual({
@@ -258,8 +258,11 @@ describe('read matrix: organisation kind × resource', () => {
       params: ['requester', 'owner'],
       targets: expect.arrayContaining(['Organization/vvt-org', 'PractitionerRole/vvt-role']),
     });
-    expect((await policy.restrictionFor(db.pool, callers.gp))?.patientIds).toEqual(['p1', 'p2']);
-    expect((await policy.restrictionFor(db.pool, callers['meso-team']))?.patientIds).toEqual(['p1', 'p4']);
+    expect(await patientsOf(db.pool, await policy.restrictionFor(db.pool, callers.gp))).toEqual(['p1', 'p2']);
+    expect(await patientsOf(db.pool, await policy.restrictionFor(db.pool, callers['meso-team']))).toEqual([
+      'p1',
+      'p4',
+    ]);
     const platform = await policy.restrictionFor(db.pool, callers.platform);
     expect(platform?.hiddenTypes).toEqual(
       expect.arrayContaining(['CarePlan', 'Condition', 'Goal', 'Observation', 'Consent', 'AuditEvent']),
@@ -493,7 +496,7 @@ describe('patient objection (Consent deny)', () => {
     const consent = await put(db.pool, { ...objection('Patient/p1', kindActor('vvt')), id: 'obj-vvt' });
     expect(await canRead('vvt', 'cp1')).toBe(false);
     expect(await canRead('vvt', 'p1')).toBe(false);
-    expect((await policy.restrictionFor(db.pool, callers.vvt))?.patientIds).toEqual([]);
+    expect(await patientsOf(db.pool, await policy.restrictionFor(db.pool, callers.vvt))).toEqual([]);
     expect(await canRead('gp', 'cp1')).toBe(true);
     // Its own referral stays visible through the requester reference.
     expect(await canRead('vvt', 't1')).toBe(true);
@@ -564,7 +567,7 @@ describe('with the demo data (examples/demo-data.json) and the demo clients', ()
   const bsnsFor = async (kind: OrganizationKind) => {
     const c = demoCallers().find((x) => x.organization.kind === kind)!;
     const restriction = await new AccessPolicy().restrictionFor(demoDb.pool, c);
-    return restriction?.patientIds.map((id) => names.get(id)).sort();
+    return (await patientsOf(demoDb.pool, restriction))?.map((id) => names.get(id)).sort();
   };
 
   it('the GP practice sees its three patients; the VVT the two whose active care team includes it', async () => {

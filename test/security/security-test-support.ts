@@ -7,6 +7,8 @@ import { writeIndexes } from '../../src/fhir/search/indexer';
 import type { Caller, OrganizationKind } from '../../src/kernel/caller';
 import { parseScopes } from '../../src/security/scopes';
 import type { SecurityConfig } from '../../src/config';
+import type { AccessRestriction } from '../../src/kernel/access-restriction';
+import { listPatients } from '../../src/store/access-relations';
 
 /** A fresh, migrated database (the shared test helper). */
 export const freshDatabase = (): Promise<Database> => createTestDatabase();
@@ -69,4 +71,13 @@ export function testConfig(overrides: Partial<SecurityConfig> = {}): SecurityCon
     nodeEnv: 'test',
     ...overrides,
   };
+}
+
+/**
+ * The patients a restriction gives its caller, listed from the care relation table (the request path never lists
+ * them; the restriction carries the caller's relation keys).
+ */
+export async function patientsOf(q: Queryable, restriction: AccessRestriction | undefined) {
+  if (!restriction) return undefined;
+  return restriction.relation ? listPatients(q, restriction.relation) : [...(restriction.patientIds ?? [])];
 }

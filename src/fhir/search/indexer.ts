@@ -2,18 +2,19 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import { replaceIndexRows, retireIndexRows, type ResourceIndex } from '../../store/lookups/index-rows';
 import { referenceLookup } from '../../store/lookups/reference';
+import { careRelations } from '../../security/care-relations';
 import { compartmentPatients } from './compartment';
 import { paramRows } from './param-values';
 
-/** Evaluates every searchable parameter of the resource's type into index rows, in memory. */
+/**
+ * Evaluates every searchable parameter of the resource's type into index rows, in memory, with its patient
+ * compartments and the care relations it causes: every row a resource owns, from one pure function.
+ */
 export function indexResource(resource: Resource): ResourceIndex {
   const rows = paramRows(resource, () => true);
-  const patientIds = compartmentPatients(
-    resource.resourceType,
-    resource.id as string,
-    rows.get(referenceLookup) ?? [],
-  );
-  return { rows, patientIds };
+  const references = rows.get(referenceLookup) ?? [];
+  const patientIds = compartmentPatients(resource.resourceType, resource.id as string, references);
+  return { rows, patientIds, relations: careRelations(resource, references) };
 }
 
 /** Replaces all index and compartment rows of the resource; call in the transaction that writes it. */

@@ -1,17 +1,20 @@
 import type { Queryable } from '../database';
 import type { IndexRow, Lookup } from './lookup';
 import { ALL_LOOKUPS } from './lookup-kinds';
+import { insertCareRelations, RELATION_TABLES, type CareRelations } from '../access-relations';
 
 /** The index rows of one resource: per lookup, rows tagged with their parameter; and its patient compartments. */
 export interface ResourceIndex {
   rows: Map<Lookup, Array<{ param: string; row: IndexRow }>>;
   patientIds: readonly string[];
+  /** The care relations the resource causes (who may see which patient), written and removed with it. */
+  relations?: CareRelations;
 }
 
 // Table names are constants of the lookups, never user input.
-const OWNED_TABLES = [...ALL_LOOKUPS.map((l) => l.table), 'resource_compartment'];
+const OWNED_TABLES = [...ALL_LOOKUPS.map((l) => l.table), 'resource_compartment', ...RELATION_TABLES];
 
-/** Removes every index and compartment row of (type, id) in one statement. */
+/** Removes every index, compartment and care relation row of (type, id) in one statement. */
 export async function deleteIndexRows(tx: Queryable, resourceType: string, id: string): Promise<void> {
   const [last, ...others] = OWNED_TABLES;
   const ctes = others.map(
@@ -62,6 +65,7 @@ export async function replaceIndexRows(
       [resourceType, id, patientIds],
     );
   }
+  if (index.relations) await insertCareRelations(tx, [{ resourceType, id, relations: index.relations }]);
   if (versionId !== undefined) await insertVersionRows(tx, resourceType, id, versionId, index, patientIds);
 }
 

@@ -4,6 +4,7 @@ import * as m003 from './003-security';
 import * as m004 from './004-version-access';
 import * as m005 from './005-server-secret';
 import * as m006 from './006-audit-log';
+import * as m007 from './007-care-relations';
 
 /** Ordered schema migrations. Add a file `NNN-name.ts` exporting `sql` and list it here; never edit a released one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -13,4 +14,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '004-version-access', sql: m004.sql },
   { name: '005-server-secret', sql: m005.sql },
   { name: '006-audit-log', sql: m006.sql },
+  { name: '007-care-relations', sql: m007.sql },
 ];

@@ -1,4 +1,5 @@
 import type { AccessRestriction } from '../../kernel/access-restriction';
+import { relatedPatientSql, relationParams } from '../access-relations';
 import type { SqlParams } from '../lookups/lookup';
 
 /**
@@ -8,39 +9,81 @@ import type { SqlParams } from '../lookups/lookup';
 export type AccessRows = 'current' | 'version';
 
 const ROWS = {
-  current: { compartment: 'resource_compartment', reference: 'search_reference', version: () => '' },
+  current: {
+    compartment: 'resource_compartment',
+    reference: 'search_reference',
+    version: () => '',
+    // The patient a reference row names (the reference index parses it; version rows keep only `ref`).
+    patient: (rr: string) => ({ where: `${rr}.target_type = 'Patient'`, id: `${rr}.target_id` }),
+  },
   version: {
     compartment: 'version_compartment',
     reference: 'version_reference',
     version: (row: string, alias: string) => ` AND ${row}.version_id = ${alias}.version_id`,
+    patient: (rr: string) => ({ where: `${rr}.ref LIKE 'Patient/%'`, id: `substr(${rr}.ref, 9)` }),
   },
 } as const;
 
+/** The caller's patients as a predicate on a patient id expression; undefined when it has none. */
+function patientPredicate(sql: SqlParams, access: AccessRestriction): ((id: string) => string) | undefined {
+  const { relation, patientIds } = access;
+  if (relation) {
+    const params = relationParams(sql, relation);
+    return (id) => relatedPatientSql(params, id);
+  }
+  if (!patientIds?.length) return undefined;
+  const list = sql.add([...patientIds]);
+  return (id) => `${id} = ANY(${list}::text[])`;
+}
+
 /**
  * The AccessRestriction as a predicate on resource row `alias` (see src/store/access-restriction.ts): an open
- * type, or in the Patient compartment of an allowed patient, or referencing an allowed target; never a hidden type.
+ * type, or in the Patient compartment of one of the caller's patients, or referencing an allowed target; never
+ * a hidden type. The caller's patients are a semi-join on the care relation table, never a list from Node.
+ * With `type` (the row's type, when the query fixes it) the rules of other types are left out, so PostgreSQL
+ * plans a small predicate.
  */
 export function accessSql(
   sql: SqlParams,
   access: AccessRestriction,
   alias: string,
   rows: AccessRows = 'current',
+  type?: string,
 ): string {
+  if (type !== undefined && access.hiddenTypes?.includes(type)) return 'false';
+  if (type !== undefined && access.openTypes.includes(type)) return 'true';
   const source = ROWS[rows];
-  const visible = [`${alias}.resource_type = ANY(${sql.add([...access.openTypes])}::text[])`];
-  if (access.patientIds.length) {
+  const forType = <R extends { resourceType: string }>(rules: readonly R[]) =>
+    type === undefined ? rules : rules.filter((r) => r.resourceType === type);
+  const visible =
+    type === undefined ? [`${alias}.resource_type = ANY(${sql.add([...access.openTypes])}::text[])`] : [];
+  const patient = patientPredicate(sql, access);
+  if (patient) {
     visible.push(`EXISTS (SELECT 1 FROM ${source.compartment} rc WHERE rc.resource_type = ${alias}.resource_type
-      AND rc.id = ${alias}.id${source.version('rc', alias)} AND rc.patient_id = ANY(${sql.add([...access.patientIds])}::text[]))`);
+      AND rc.id = ${alias}.id${source.version('rc', alias)} AND ${patient('rc.patient_id')})`);
   }
-  for (const rule of access.references) {
+  const referencing = (resourceType: string, params: readonly string[], match: string) => {
+    const t = sql.add(resourceType);
+    const sameType = type === undefined ? `${alias}.resource_type = ${t} AND ` : '';
+    return `(${sameType}EXISTS (SELECT 1 FROM ${source.reference} rr
+      WHERE rr.resource_type = ${t} AND rr.id = ${alias}.id${source.version('rr', alias)}
+      AND rr.param = ANY(${sql.add([...params])}::text[]) AND ${match}))`;
+  };
+  for (const rule of forType(access.references)) {
     if (!rule.targets.length || !rule.params.length) continue;
-    const type = sql.add(rule.resourceType);
-    visible.push(`(${alias}.resource_type = ${type} AND EXISTS (SELECT 1 FROM ${source.reference} rr
-      WHERE rr.resource_type = ${type} AND rr.id = ${alias}.id${source.version('rr', alias)}
-      AND rr.param = ANY(${sql.add([...rule.params])}::text[]) AND rr.ref = ANY(${sql.add([...rule.targets])}::text[])))`);
+    visible.push(
+      referencing(rule.resourceType, rule.params, `rr.ref = ANY(${sql.add([...rule.targets])}::text[])`),
+    );
   }
-  const hidden = access.hiddenTypes?.length
-    ? `NOT (${alias}.resource_type = ANY(${sql.add([...access.hiddenTypes])}::text[])) AND `
-    : '';
+  for (const rule of patient ? forType(access.patientReferences ?? []) : []) {
+    if (!rule.params.length) continue;
+    const named = source.patient('rr');
+    visible.push(referencing(rule.resourceType, rule.params, `${named.where} AND ${patient?.(named.id)}`));
+  }
+  if (visible.length === 0) return 'false';
+  const hidden =
+    type === undefined && access.hiddenTypes?.length
+      ? `NOT (${alias}.resource_type = ANY(${sql.add([...access.hiddenTypes])}::text[])) AND `
+      : '';
   return `(${hidden}(${visible.join(' OR ')}))`;
 }

@@ -32,7 +32,9 @@ function chainSql(scope: FilterScope, filter: Filter): string {
   const inner = { ...scope, depth: scope.depth + 1 };
   const options = (filter.chain ?? []).map(({ targetType, filter: next }) => {
     const type = scope.sql.add(targetType);
-    const access = scope.access ? ` AND ${accessSql(scope.sql, scope.access, alias)}` : '';
+    const access = scope.access
+      ? ` AND ${accessSql(scope.sql, scope.access, alias, 'current', targetType)}`
+      : '';
     return `(t.target_type = ${type} AND t.target_id IN (SELECT ${alias}.id FROM resource ${alias}
       WHERE ${alias}.resource_type = ${type} AND NOT ${alias}.deleted AND ${filterSql(inner, targetType, next, alias)}${access}))`;
   });

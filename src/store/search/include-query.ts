@@ -48,7 +48,9 @@ export async function findIncluded(
     if (request.targetType) conditions.push(`t.target_type = ${sql.add(request.targetType)}`);
   }
   conditions.push('NOT r.deleted');
-  if (access) conditions.push(accessSql(sql, access, 'r'));
+  // The included rows' type, when the request fixes it (a reverse include's source, a typed include's target).
+  const type = request.reverse ? request.sourceType : request.targetType;
+  if (access) conditions.push(accessSql(sql, access, 'r', 'current', type));
   const res = await q.query<{ content: Resource }>(
     `SELECT DISTINCT ON (r.resource_type, r.id) r.content FROM search_reference t JOIN resource r ON ${join}
      WHERE ${conditions.join(' AND ')} LIMIT ${sql.add(MAX_INCLUDED)}`,

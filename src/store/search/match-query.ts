@@ -36,7 +36,7 @@ function whereSql(sql: SqlParams, query: MatchQuery, alias: string): string {
   const scope = { sql, baseUrl: query.baseUrl, access: query.access, depth: 0 };
   const parts = [`${alias}.resource_type = ${sql.add(query.resourceType)}`, `NOT ${alias}.deleted`];
   for (const filter of query.filters) parts.push(filterSql(scope, query.resourceType, filter, alias));
-  if (query.access) parts.push(accessSql(sql, query.access, alias));
+  if (query.access) parts.push(accessSql(sql, query.access, alias, 'current', query.resourceType));
   return parts.join('\n  AND ');
 }
 
