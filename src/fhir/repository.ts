@@ -294,31 +294,12 @@ export class FhirRepository {
       deleted: false,
       method,
     };
-    // Validate first: the steps after it (narrative, indexes, XML) may then rely on well-formed JSON.
-    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(resource) : resource;
-    const checked = this.withMeta(profiled, version);
-    this.checkConformance(checked, options.bundle);
-    const stored = this.deps.narrative ? this.deps.narrative(checked) : checked;
+    const stored = contentToStore(this.deps, resource, version, options.bundle);
     version.resource = stored;
     await resourceStore.write(q, version);
     await this.deps.index.writeIndexes(q, stored);
     await this.afterWrite(q, ctx, version, interaction === 'create' ? 'C' : 'U', interaction);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
-  }
-
-  private withMeta(resource: Resource, version: StoredVersion): Resource {
-    // A meta that is not an object is left for validation to refuse, not spread into one.
-    const sent = resource.meta as unknown;
-    if (sent !== undefined && (typeof sent !== 'object' || sent === null || Array.isArray(sent)))
-      return resource;
-    const meta = { ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated };
-    return { ...resource, meta };
-  }
-
-  private checkConformance(resource: Resource, bundle?: Bundle): void {
-    if (!this.deps.conformance) return;
-    const issues = this.deps.conformance.check(resource, { bundle });
-    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw unprocessable(issues);
   }
 
   private async afterWrite(
@@ -354,4 +335,33 @@ function checkIfMatch(ifMatch: string | undefined, previous: StoredVersion | und
     const actual = previous && !previous.deleted ? `W/"${previous.versionId}"` : 'no current version';
     throw preconditionFailed(`If-Match ${ifMatch} does not match the current version (${actual})`);
   }
+}
+
+/**
+ * The content the write path stores for a new version: the default profile, the version's meta, the conformance
+ * check (422 on an error) and the narrative. Shared with the bulk loader, so both store the same content.
+ */
+export function contentToStore(
+  deps: Pick<RepositoryDeps, 'conformance' | 'narrative'>,
+  resource: Resource,
+  version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>,
+  bundle?: Bundle,
+): Resource {
+  // Validate first: the steps after it (narrative, indexes, XML) may then rely on well-formed JSON.
+  const profiled = deps.conformance ? deps.conformance.applyDefaultProfile(resource) : resource;
+  const checked = withMeta(profiled, version);
+  if (deps.conformance) {
+    const issues = deps.conformance.check(checked, { bundle });
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw unprocessable(issues);
+  }
+  return deps.narrative ? deps.narrative(checked) : checked;
+}
+
+function withMeta(resource: Resource, version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>): Resource {
+  // A meta that is not an object is left for validation to refuse, not spread into one.
+  const sent = resource.meta as unknown;
+  if (sent !== undefined && (typeof sent !== 'object' || sent === null || Array.isArray(sent)))
+    return resource;
+  const meta = { ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated };
+  return { ...resource, meta };
 }
