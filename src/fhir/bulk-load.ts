@@ -36,10 +36,12 @@ export async function bulkLoad(
     const versions = batch.map((r) => prepare(deps, r, lastUpdated));
     batch = [];
     await pending;
-    pending = db.transaction((tx) => insertNewVersions(tx, versions)).then(() => {
-      loaded += versions.length;
-      options.onBatch?.(loaded);
-    });
+    pending = db
+      .transaction((tx) => insertNewVersions(tx, versions))
+      .then(() => {
+        loaded += versions.length;
+        options.onBatch?.(loaded);
+      });
     pending.catch(() => undefined); // awaited by the next flush or at the end; not unhandled meanwhile
   };
   for (const resource of resources) {
