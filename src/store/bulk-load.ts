@@ -23,6 +23,7 @@ const text = (name: string) => ({ name, type: 'text[]' });
  */
 export async function insertNewVersions(q: Queryable, versions: readonly BulkVersion[]): Promise<void> {
   if (!versions.length) return;
+  const json = versions.map((v) => JSON.stringify(v.content));
   const owner = (v: BulkVersion) => [v.resourceType, v.id, 1, v.lastUpdated, false];
   const tables: TableRows[] = [
     {
@@ -36,7 +37,7 @@ export async function insertNewVersions(q: Queryable, versions: readonly BulkVer
         text('method'),
         { name: 'content', type: 'jsonb[]' },
       ],
-      rows: versions.map((v) => [...owner(v), 'POST', JSON.stringify(v.content)]),
+      rows: versions.map((v, i) => [...owner(v), 'POST', json[i]]),
     },
     {
       table: 'resource',
@@ -48,7 +49,7 @@ export async function insertNewVersions(q: Queryable, versions: readonly BulkVer
         { name: 'deleted', type: 'boolean[]' },
         { name: 'content', type: 'jsonb[]' },
       ],
-      rows: versions.map((v) => [...owner(v), JSON.stringify(v.content)]),
+      rows: versions.map((v, i) => [...owner(v), json[i]]),
     },
     ...mergeTables(versions.flatMap((v) => v.tables)),
   ];
