@@ -13,8 +13,10 @@ import { bulkLoad } from '../src/fhir/bulk-load';
 import type { ConformanceCheck } from '../src/fhir/repository';
 import { checkBusinessRules } from '../src/fhir/validation/business-rules';
 import { ResourceValidator } from '../src/fhir/validation/validator';
-import { DEFAULT_SEED, generateRegion, type RegionOptions } from '../src/generate/generate-region';
-import { analyzeAfterLoad, existingResources } from '../src/store/bulk-load';
+import { DEFAULT_SEED, DEMO_BSNS, generateRegion, type RegionOptions } from '../src/generate/generate-region';
+import { analyzeAfterLoad, existingResources, patientWithIdentifier } from '../src/store/bulk-load';
+import { testBsns } from '../src/domain/bsn';
+import { IdentifierSystem } from '../src/domain/identifier-systems';
 import type { Database } from '../src/store/database';
 import { describeError, openExistingDatabase } from '../src/store/existing-database';
 import { openDatabase } from '../src/store/database';
@@ -139,6 +141,17 @@ async function openTarget(
   return { db: await openExistingDatabase({ dataDir: config.dataDir }, note), where };
 }
 
+/** Every region counts its BSNs down from the same start: two regions in one database would share patients' BSNs. */
+async function refuseSharedBsns(db: Database, where: string): Promise<void> {
+  const first = testBsns(DEMO_BSNS).next().value as string;
+  const existing = await patientWithIdentifier(db.pool, IdentifierSystem.bsn, first);
+  if (existing)
+    throw new Error(
+      `${where} already holds a Patient with BSN ${first} (Patient/${existing}), the first BSN of every region: ` +
+        'load one region per database (another seed would give patients the same BSNs)',
+    );
+}
+
 async function load(options: GenerateOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const check = await conformance(options.validate);
   const { db, where } = await openTarget(options, env);
@@ -152,6 +165,7 @@ async function load(options: GenerateOptions, env: NodeJS.ProcessEnv): Promise<v
       throw new Error(
         `${where} already holds the region of seed ${options.seed} (${existing[0]}); use another --seed or database`,
       );
+    await refuseSharedBsns(db, where);
     note(`loading ${options.patients} patients (seed ${options.seed}) into ${where}`);
     const started = process.hrtime.bigint();
     let lastReport = 0;

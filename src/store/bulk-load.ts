@@ -80,6 +80,20 @@ export async function existingResources(
   return res.rows.map((r) => r.ref);
 }
 
+/** A Patient that already has this identifier (from the search index), or undefined. */
+export async function patientWithIdentifier(
+  q: Queryable,
+  system: string,
+  value: string,
+): Promise<string | undefined> {
+  const res = await q.query<{ id: string }>(
+    `SELECT id FROM search_token
+     WHERE resource_type = 'Patient' AND param = 'identifier' AND value = $2 AND system = $1 LIMIT 1`,
+    [system, value],
+  );
+  return res.rows[0]?.id;
+}
+
 /** Updates the planner statistics after a large load, so that the first searches get good plans. */
 export async function analyzeAfterLoad(q: Queryable): Promise<void> {
   await q.query('ANALYZE');

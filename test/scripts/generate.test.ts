@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generate, parseGenerateArgs } from '../../scripts/generate';
+import { generate, parseGenerateArgs, type GenerateOptions } from '../../scripts/generate';
+import { createTestDatabase } from '../support/test-database';
 
 describe('npm run generate', () => {
   it('parses its options, with defaults for seed and batch', () => {
@@ -31,7 +32,8 @@ describe('npm run generate', () => {
     const files = [path.join(dir, 'a.ndjson'), path.join(dir, 'b.ndjson')];
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      for (const out of files) await generate({ ...parseGenerateArgs(['--patients', '20']), out } as never);
+      for (const out of files)
+        await generate({ ...(parseGenerateArgs(['--patients', '20']) as GenerateOptions), out });
       const [a, b] = files.map((f) => fs.readFileSync(f, 'utf8'));
       expect(a).toBe(b);
       const lines = a.trimEnd().split('\n');
@@ -41,6 +43,32 @@ describe('npm run generate', () => {
     } finally {
       stderr.mockRestore();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads into --database-url, and refuses the same region or a second region in that database', async () => {
+    const db = await createTestDatabase();
+    const databaseUrl = (db.pool as unknown as { options: { connectionString: string } }).options
+      .connectionString;
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const options = {
+        ...(parseGenerateArgs(['--patients', '4', '--batch', '7']) as GenerateOptions),
+        databaseUrl,
+      };
+      await generate(options, {});
+      const loaded = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM resource');
+      expect(loaded.rows[0].n).toBeGreaterThan(30);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(
+        /loaded \d+ resources into database .* resources\/s/,
+      );
+      await expect(generate(options, {})).rejects.toThrow(/already holds the region of seed/);
+      await expect(generate({ ...options, seed: 99 }, {})).rejects.toThrow(
+        /already holds a Patient with BSN 999999990/,
+      );
+    } finally {
+      stderr.mockRestore();
+      await db.close();
     }
   });
 });
