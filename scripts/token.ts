@@ -6,7 +6,7 @@
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/store/migrate';
 import { describeError, openExistingDatabase } from '../src/store/existing-database';
-import { createSecurity, loadSecurityConfig } from '../src/security/security-layer';
+import { createSecurity } from '../src/security/security-layer';
 import { grantScopes, parseScopes } from '../src/security/scopes';
 import { actingUserFrom } from '../src/security/token-endpoint';
 import { findDemoClient, readPrivateJwk, requestAccessToken } from '../src/security/backend-services-client';
@@ -43,7 +43,8 @@ export interface TokenOptions {
 
 /** The service origin the tool talks to unless --url says otherwise: what the service itself would announce. */
 export function defaultServiceUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return loadSecurityConfig(env).publicUrl ?? `http://localhost:${loadConfig(env).port}`;
+  const config = loadConfig(env);
+  return config.security.publicUrl ?? `http://localhost:${config.port}`;
 }
 
 export function parseTokenArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): TokenOptions {

@@ -2,9 +2,9 @@ import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { fhirRouter } from './fhir/rest/fhir-router';
 import { sendError } from './fhir/rest/error-response';
-import { notFound } from './fhir/errors';
+import { notFound } from './kernel/outcome';
 import type { Executor } from './fhir/interactions/execute';
-import { requestLog } from './request-log';
+import { requestLog } from './http/request-log';
 import { healthRouter, type HealthOptions } from './http/health';
 import { requestDeadline } from './http/deadline';
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { projectPath } from './project-root';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Executor } from './fhir/interactions/execute';
-import type { RequestContext } from './fhir/request-context';
+import type { RequestContext } from './kernel/request-context';
+import { hasAnyResource } from './store/resource-presence';
 
 export const DEMO_BUNDLE = projectPath('examples', 'demo-data.json');
 
@@ -11,11 +12,7 @@ export const DEMO_BUNDLE = projectPath('examples', 'demo-data.json');
  * so loading it again (or from a second instance at the same time) creates nothing new.
  */
 export async function loadDemoData(executor: Executor, baseUrl: string, file = DEMO_BUNDLE): Promise<number> {
-  const pool = executor.repository.db.pool;
-  const existing = await pool.query(
-    `SELECT 1 FROM resource WHERE resource_type = 'Patient' AND NOT deleted LIMIT 1`,
-  );
-  if (existing.rowCount || !fs.existsSync(file)) return 0;
+  if ((await hasAnyResource(executor.repository.db.pool, 'Patient')) || !fs.existsSync(file)) return 0;
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
   const ctx: RequestContext = { requestId: 'demo-data', baseUrl };
   const response = await executor.execute(ctx, {

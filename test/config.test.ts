@@ -20,3 +20,35 @@ describe('PSEUDONYM_KEY', () => {
     expect(() => loadConfig({ PSEUDONYM_KEY: 'short' })).toThrow(/at least 32 characters/);
   });
 });
+
+describe('security settings (one loader: issue 9)', () => {
+  it('come from the same environment as every other setting, not from process.env', () => {
+    process.env.CORS_ORIGINS = 'https://ignored.example';
+    try {
+      const { security } = loadConfig({
+        CORS_ORIGINS: 'https://app.example.nl, https://b.example.nl',
+        BASE_URL: 'https://fhir.example.nl/fhir',
+        RATE_LIMIT_PER_MINUTE: '7',
+        NODE_ENV: 'test',
+      });
+      expect(security.corsOrigins).toEqual(['https://app.example.nl', 'https://b.example.nl']);
+      expect(security.publicUrl).toBe('https://fhir.example.nl');
+      expect(security.rateLimitPerMinute).toBe(7);
+      expect(security.rateLimitIpPerMinute).toBe(70);
+      expect(security.nodeEnv).toBe('test');
+      expect(loadConfig({}).security.corsOrigins).toEqual([]);
+    } finally {
+      delete process.env.CORS_ORIGINS;
+    }
+  });
+
+  it('PUBLIC_URL wins over BASE_URL, and a bad number stops the start', () => {
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://b.example/x', BASE_URL: 'https://a.example/fhir' }).security
+        .publicUrl,
+    ).toBe('https://b.example');
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: '0' })).toThrow(
+      /TOKEN_TTL_SECONDS must be a positive integer/,
+    );
+  });
+});

@@ -3,7 +3,7 @@ import type {
   CapabilityStatementRestResource,
   SearchParameter,
 } from '@medplum/fhirtypes';
-import { SUPPORTED_TYPES } from './resource-types';
+import { SUPPORTED_TYPES } from '../kernel/resource-types';
 import type { OperationHandler } from './interactions/execute';
 
 export interface CapabilityInputs {
@@ -46,12 +46,7 @@ export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilitySt
         security: inputs.tokenUrl ? smartSecurity(inputs.tokenUrl, inputs.cors) : undefined,
         resource: SUPPORTED_TYPES.map((type) => resourceCapability(type, inputs, operations)),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: operations
-          .filter((op) => op.levels.includes('system'))
-          .map((op) => ({
-            name: op.name,
-            definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
-          })),
+        operation: nonEmpty(operationsAt(operations, ['system'])),
       },
     ],
   };
@@ -82,22 +77,31 @@ function resourceCapability(
     conditionalDelete: READ_ONLY_TYPES.has(type) ? 'not-supported' : 'single',
     conditionalRead: 'full-support',
     referencePolicy: ['literal', 'logical', 'local'],
-    searchParam: inputs.searchParams(type).map((sp) => ({
-      name: sp.code as string,
-      definition: sp.url,
-      type: sp.type as 'token',
-      documentation: sp.description,
-    })),
-    searchInclude: include.length ? include : undefined,
-    searchRevInclude: revinclude.length ? revinclude : undefined,
-    operation: operations
-      .filter((op) => op.levels.includes('type') || op.levels.includes('instance'))
-      .map((op) => ({
-        name: op.name,
-        definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
+    searchParam: nonEmpty(
+      inputs.searchParams(type).map((sp) => ({
+        name: sp.code as string,
+        definition: sp.url,
+        type: sp.type as 'token',
+        documentation: sp.description,
       })),
+    ),
+    searchInclude: nonEmpty(include),
+    searchRevInclude: nonEmpty(revinclude),
+    operation: nonEmpty(operationsAt(operations, ['type', 'instance'])),
   };
 }
+
+function operationsAt(operations: OperationHandler[], levels: OperationHandler['levels']) {
+  return operations
+    .filter((op) => op.levels.some((level) => levels.includes(level)))
+    .map((op) => ({
+      name: op.name,
+      definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
+    }));
+}
+
+// FHIR has no empty arrays (R4 json.html): an empty list is left out, or the XML form cannot be written.
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length ? list : undefined);
 
 function smartSecurity(
   tokenUrl: string,

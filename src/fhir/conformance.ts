@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ConformanceCheck } from './repository';
 import { projectPath } from '../project-root';
-import { issue } from './errors';
+import { issue } from '../kernel/outcome';
 
 /** The profile validator as the write path needs it (src/fhir/validation). */
 export interface ProfileValidator {

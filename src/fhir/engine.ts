@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Database } from '../store/database';
 import { serverSecret } from '../store/server-secret';
 import { projectPath } from '../project-root';
-import type { AccessGuard, AuditSink } from './request-context';
+import type { AccessGuard, AuditSink } from './ports';
 import { FhirRepository, type ConformanceCheck } from './repository';
 import { Executor, type OperationHandler } from './interactions/execute';
 import { createBundleProcessor } from './interactions/bundle-processor';

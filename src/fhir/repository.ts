@@ -7,9 +7,18 @@ import {
   type HistoryPage,
   type HistoryQuery,
 } from '../store/resource-store';
-import type { AccessGuard, AuditSink, RequestContext, WriteChange } from './request-context';
-import { badRequest, FhirError, gone, issue, notFound, preconditionFailed, unprocessable } from './errors';
-import { isValidId } from './resource-types';
+import type { RequestContext, WriteChange } from '../kernel/request-context';
+import type { AccessGuard, AuditSink } from './ports';
+import {
+  badRequest,
+  FhirError,
+  gone,
+  issue,
+  notFound,
+  preconditionFailed,
+  unprocessable,
+} from '../kernel/outcome';
+import { isValidId } from '../kernel/resource-types';
 import { parseCriteria } from './search/criteria';
 
 /** Checks a resource against its profile (setting the default profile when meta.profile is absent). */
@@ -280,12 +289,6 @@ export class FhirRepository {
     options: WriteOptions,
   ): Promise<WriteResult> {
     const interaction: WriteChange['interaction'] = previous && !previous.deleted ? 'update' : 'create';
-    await this.deps.access?.checkWrite(q, ctx, {
-      interaction,
-      resourceType: resource.resourceType,
-      resource,
-      previous: previous?.resource,
-    });
     const version: StoredVersion = {
       resourceType: resource.resourceType,
       id: resource.id as string,
@@ -294,7 +297,16 @@ export class FhirRepository {
       deleted: false,
       method,
     };
-    const stored = contentToStore(this.deps, resource, version, options.bundle);
+    // Validate first: the steps after it (access, narrative, indexes, XML) may then rely on well-formed JSON.
+    const checked = checkedContent(this.deps, resource, version, options.bundle);
+    // Validate, then the access policy: its rules read references, which must be well-formed by now.
+    await this.deps.access?.checkWrite(q, ctx, {
+      interaction,
+      resourceType: resource.resourceType,
+      resource: checked,
+      previous: previous?.resource,
+    });
+    const stored = this.deps.narrative ? this.deps.narrative(checked) : checked;
     version.resource = stored;
     await resourceStore.write(q, version);
     await this.deps.index.writeIndexes(q, stored);
@@ -338,22 +350,31 @@ function checkIfMatch(ifMatch: string | undefined, previous: StoredVersion | und
 }
 
 /**
- * The content the write path stores for a new version: the default profile, the version's meta, the conformance
- * check (422 on an error) and the narrative. Shared with the bulk loader, so both store the same content.
+ * A new version's content as the write path checks it: the default profile, the version's meta, and the
+ * conformance check (422 on an error). Shared with the bulk loader, so both store the same content.
  */
-export function contentToStore(
-  deps: Pick<RepositoryDeps, 'conformance' | 'narrative'>,
+export function checkedContent(
+  deps: Pick<RepositoryDeps, 'conformance'>,
   resource: Resource,
   version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>,
   bundle?: Bundle,
 ): Resource {
-  // Validate first: the steps after it (narrative, indexes, XML) may then rely on well-formed JSON.
   const profiled = deps.conformance ? deps.conformance.applyDefaultProfile(resource) : resource;
   const checked = withMeta(profiled, version);
   if (deps.conformance) {
     const issues = deps.conformance.check(checked, { bundle });
     if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw unprocessable(issues);
   }
+  return checked;
+}
+
+/** What the write path stores for a new version that passed the access policy: checkedContent plus narrative. */
+export function contentToStore(
+  deps: Pick<RepositoryDeps, 'conformance' | 'narrative'>,
+  resource: Resource,
+  version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>,
+): Resource {
+  const checked = checkedContent(deps, resource, version);
   return deps.narrative ? deps.narrative(checked) : checked;
 }
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue, operationOutcome } from '../fhir/errors';
+import { issue, operationOutcome } from '../kernel/outcome';
 
 interface Answer {
   status: number;

@@ -1,6 +1,6 @@
 import express, { type Response } from 'express';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue, operationOutcome } from '../fhir/errors';
+import { issue, operationOutcome } from '../kernel/outcome';
 import { RETRY_AFTER_SECONDS } from '../fhir/rest/error-response';
 
 export interface HealthOptions {

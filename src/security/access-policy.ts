@@ -1,10 +1,12 @@
+import { LRUCache } from 'lru-cache';
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
-import type { AccessRestriction } from '../store/access-restriction';
-import type { AccessGuard, Interaction, RequestContext, WriteChange } from '../fhir/request-context';
-import { SUPPORTED_TYPES } from '../fhir/resource-types';
-import { FhirError, issue } from '../fhir/errors';
-import type { Caller, OrganizationKind } from './caller';
+import type { AccessRestriction } from '../kernel/access-restriction';
+import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
+import type { AccessGuard } from '../fhir/ports';
+import { SUPPORTED_TYPES } from '../kernel/resource-types';
+import { FhirError, issue } from '../kernel/outcome';
+import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
 import { referenceRows } from '../fhir/search/param-values';
@@ -12,27 +14,9 @@ import { localTarget } from '../kernel/reference';
 import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
 import { blocks, isPrivacyConsent } from './patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
+import { CLINICAL_TYPES, DIRECTORY_TYPES } from '../kernel/resource-types';
 
 export { URA_SYSTEM, AGB_SYSTEM } from './naming-systems';
-
-/** Readable by every authenticated client: the care-provider directory. */
-export const DIRECTORY_TYPES = ['Organization', 'Practitioner', 'PractitionerRole'] as const;
-
-/** Patient data: what a party sees for the patients it has a care relationship with. */
-const CLINICAL_TYPES = [
-  'Patient',
-  'RelatedPerson',
-  'CareTeam',
-  'EpisodeOfCare',
-  'CarePlan',
-  'Goal',
-  'Condition',
-  'ServiceRequest',
-  'Task',
-  'Observation',
-  'Consent',
-  'Provenance',
-] as const;
 
 /** How a patient becomes "this organisation's patient". */
 type PatientSource =
@@ -163,10 +147,13 @@ export interface PolicyOptions {
 
 /** Implements the FHIR layer's AccessGuard with POLICY. */
 export class AccessPolicy implements AccessGuard {
-  private readonly parties = new Map<string, { at: number; party: Party }>();
+  private readonly parties: LRUCache<string, Party>;
   private readonly restrictions = new WeakMap<RequestContext, Promise<AccessRestriction | undefined>>();
 
-  constructor(private readonly options: PolicyOptions = {}) {}
+  constructor(private readonly options: PolicyOptions = {}) {
+    // To lru-cache a ttl of 0 means forever; partyCacheMs 0 means no cache, so then nothing is stored (below).
+    this.parties = new LRUCache({ max: 1000, ttl: options.partyCacheMs || 30_000 });
+  }
 
   checkScope(caller: Caller, resourceType: string, interaction: Interaction): void {
     checkScope(caller, resourceType, interaction);
@@ -235,7 +222,7 @@ export class AccessPolicy implements AccessGuard {
     const org = caller.organization;
     const key = `${caller.clientId}|${org.reference}|${org.ura}|${org.agb}`;
     const hit = this.parties.get(key);
-    if (hit && Date.now() - hit.at < (this.options.partyCacheMs ?? 30_000)) return hit.party;
+    if (hit) return hit;
     const identifiers: Identifier[] = [];
     if (org.ura) identifiers.push({ system: URA_SYSTEM, value: org.ura });
     if (org.agb) identifiers.push({ system: AGB_SYSTEM, value: org.agb });
@@ -259,8 +246,7 @@ export class AccessPolicy implements AccessGuard {
       references: [...orgRefs, ...roles.map((id) => `PractitionerRole/${id}`)],
       identifiers,
     };
-    if (this.parties.size > 1000) this.parties.clear();
-    this.parties.set(key, { at: Date.now(), party });
+    if (this.options.partyCacheMs !== 0) this.parties.set(key, party);
     return party;
   }
 

@@ -1,7 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import type { Caller, GrantedScope } from './caller';
-import type { ClientRecord } from './client-registry';
+import type { Caller, GrantedScope } from '../kernel/caller';
+import type { ClientRecord } from '../store/clients';
 import { formatScope, parseScopes } from './scopes';
 import { TOKEN_ALG, type SigningKeys } from './signing-keys';
 
@@ -27,7 +28,9 @@ const MAX_VERIFIED = 10_000;
 /** Signs and checks the service's own access tokens. `origin` is the service's public origin. */
 export class AccessTokens {
   /** Tokens whose signature and claims were verified, by origin + token: the exact bytes, so the same result. */
-  private readonly verified = new Map<string, { claims: AccessTokenClaims; kid?: string }>();
+  private readonly verified = new LRUCache<string, { claims: AccessTokenClaims; kid?: string }>({
+    max: MAX_VERIFIED,
+  });
 
   constructor(
     private readonly keys: SigningKeys,
@@ -74,8 +77,7 @@ export class AccessTokens {
       this.verified.delete(key);
     }
     const verified = await this.verifyFully(origin, token);
-    // Only valid tokens are kept, so only clients can add entries; bound the map all the same.
-    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    // Only valid tokens are kept, so only clients can add entries; bounded all the same (least recently used go).
     this.verified.set(key, verified);
     return verified.claims;
   }

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
-import type { AuditEntry, RequestContext } from '../fhir/request-context';
-import type { Caller } from './caller';
+import type { AuditEntry, RequestContext } from '../kernel/request-context';
+import type { Caller } from '../kernel/caller';
 import {
   AGB_SYSTEM,
   BSN_SYSTEM,

@@ -12,9 +12,11 @@ import { AccessTokens } from './access-token';
 import { AccessPolicy } from './access-policy';
 import { AuditTrail } from './audit-trail';
 import { authenticate } from './authenticate';
-import { ClientRegistry, configuredClients, seedClients } from './client-registry';
+import { ClientRegistry, configuredClients } from './client-registry';
+import { seedClients } from '../store/clients';
 import { corsPolicy, rateLimiter, securityHeaders } from './hardening';
-import { isProduction, type SecurityConfig } from './security-config';
+import type { SecurityConfig } from '../config';
+import { isProduction } from './security-config';
 import { SigningKeys } from './signing-keys';
 import { tokenRouter } from './token-endpoint';
 

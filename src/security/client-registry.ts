@@ -1,58 +1,14 @@
+import { LRUCache } from 'lru-cache';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Queryable } from '../store/database';
-import type { OrganizationKind } from './caller';
-import { isProduction, type SecurityConfig } from './security-config';
+import { findClient, type ClientRecord } from '../store/clients';
+import type { OrganizationKind } from '../kernel/caller';
+import type { SecurityConfig } from '../config';
+import { isProduction } from './security-config';
 
 const KINDS: readonly OrganizationKind[] = ['gp', 'vvt', 'meso-team', 'platform', 'admin'];
-
-/** A registered backend-services client (SMART Backend Services: one client per system, per organisation). */
-export interface ClientRecord {
-  clientId: string;
-  name: string;
-  organization: { kind: OrganizationKind; name: string; ura?: string; agb?: string; reference?: string };
-  /** Public keys only; the client signs its assertions with the private half. */
-  jwks: JSONWebKeySet;
-  /** Scopes the client may be granted, as SMART scope strings. */
-  scopes: string[];
-  /** Platform clients only: identifiable (non-pseudonymised) output was explicitly agreed. */
-  identifiable: boolean;
-  /** Demo clients have published private keys and are refused in production. */
-  demo: boolean;
-}
-
-interface ClientRow {
-  client_id: string;
-  name: string;
-  organization_kind: OrganizationKind;
-  organization_name: string;
-  organization_ura: string | null;
-  organization_agb: string | null;
-  organization_reference: string | null;
-  jwks: JSONWebKeySet;
-  scopes: string[];
-  identifiable: boolean;
-  demo: boolean;
-}
-
-function fromRow(row: ClientRow): ClientRecord {
-  return {
-    clientId: row.client_id,
-    name: row.name,
-    organization: {
-      kind: row.organization_kind,
-      name: row.organization_name,
-      ura: row.organization_ura ?? undefined,
-      agb: row.organization_agb ?? undefined,
-      reference: row.organization_reference ?? undefined,
-    },
-    jwks: row.jwks,
-    scopes: row.scopes,
-    identifiable: row.identifiable,
-    demo: row.demo,
-  };
-}
 
 const str = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
@@ -120,43 +76,19 @@ export function configuredClients(config: SecurityConfig): ClientRecord[] {
   return [...demo, ...extra];
 }
 
-/** Upserts clients: the configuration is the source of truth for the clients it names. */
-export async function seedClients(q: Queryable, clients: ClientRecord[]): Promise<void> {
-  for (const c of clients) {
-    await q.query(
-      `INSERT INTO client (client_id, name, organization_kind, organization_name, organization_ura, organization_agb,
-         organization_reference, jwks, scopes, identifiable, demo)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name, organization_kind = EXCLUDED.organization_kind,
-         organization_name = EXCLUDED.organization_name, organization_ura = EXCLUDED.organization_ura,
-         organization_agb = EXCLUDED.organization_agb, organization_reference = EXCLUDED.organization_reference,
-         jwks = EXCLUDED.jwks, scopes = EXCLUDED.scopes, identifiable = EXCLUDED.identifiable, demo = EXCLUDED.demo,
-         updated_at = now()`,
-      [
-        c.clientId,
-        c.name,
-        c.organization.kind,
-        c.organization.name,
-        c.organization.ura ?? null,
-        c.organization.agb ?? null,
-        c.organization.reference ?? null,
-        JSON.stringify(c.jwks),
-        c.scopes,
-        c.identifiable,
-        c.demo,
-      ],
-    );
-  }
-}
-
 // Short enough that a removed client or a rotated client key takes effect quickly, long enough to spare the
 // database a query on every FHIR request.
 const CACHE_MS = 30_000;
+// Attackers choose client ids: the cache is bounded, and evicts the least recently used, not the busy clients.
 const MAX_CACHED = 1000;
 
 /** Looks clients up in the database, with a short cache; refuses demo clients in production. */
 export class ClientRegistry {
-  private readonly cache = new Map<string, { at: number; client?: ClientRecord }>();
+  // Unknown ids are cached too (as no client), so a wrong id does not query on every request.
+  private readonly cache = new LRUCache<string, { client?: ClientRecord }>({
+    max: MAX_CACHED,
+    ttl: CACHE_MS,
+  });
 
   constructor(
     private readonly db: Queryable,
@@ -166,7 +98,7 @@ export class ClientRegistry {
   /** The client, if registered and usable in this environment. */
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const hit = this.cache.get(clientId);
-    const client = hit && Date.now() - hit.at < CACHE_MS ? hit.client : await this.load(clientId);
+    const client = hit ? hit.client : await this.load(clientId);
     if (client?.demo && isProduction(this.config)) return undefined;
     return client;
   }
@@ -178,11 +110,8 @@ export class ClientRegistry {
   }
 
   private async load(clientId: string): Promise<ClientRecord | undefined> {
-    const res = await this.db.query<ClientRow>('SELECT * FROM client WHERE client_id = $1', [clientId]);
-    const client = res.rows[0] ? fromRow(res.rows[0]) : undefined;
-    // Attackers choose client ids; a bounded cache cannot be grown without limit.
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(clientId, { at: Date.now(), client });
+    const client = await findClient(this.db, clientId);
+    this.cache.set(clientId, { client });
     return client;
   }
 }

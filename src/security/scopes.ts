@@ -1,6 +1,6 @@
-import type { Caller, GrantedScope } from './caller';
-import type { Interaction } from '../fhir/request-context';
-import { FhirError, issue } from '../fhir/errors';
+import type { Caller, GrantedScope } from '../kernel/caller';
+import type { Interaction } from '../kernel/request-context';
+import { FhirError, issue } from '../kernel/outcome';
 
 // SMART v2 letters in their mandated order (SMART App Launch 2.0 scopes-and-launch-context).
 const V2_ORDER = 'cruds';

@@ -1,32 +1,23 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import type { Config, SecurityConfig } from '../config';
 import type { Database } from '../store/database';
 import { buildSecurity, type Security, type SecurityOptions } from './build-security';
-import { loadSecurityConfig, type SecurityConfig } from './security-config';
 
 /**
- * The security layer for src/server.ts: settings from the environment (see security-config.ts), with the
- * public origin falling back to BASE_URL and NODE_ENV from the app config; AuditEvents are indexed by the
- * search engine so that admins can search them.
+ * The security layer for src/server.ts: settings from the one config (src/config.ts), with overrides for tests;
+ * AuditEvents are indexed by the search engine so that admins can search them.
  */
 export async function createSecurity(
   db: Database,
-  appConfig: Pick<Config, 'baseUrl' | 'nodeEnv'>,
+  appConfig: Pick<Config, 'security'>,
   logger?: Pick<Logger, 'info' | 'warn'>,
   overrides: Partial<SecurityConfig> & Omit<SecurityOptions, 'logger'> = {},
 ): Promise<Security> {
   const { indexAudit, serviceId, ...configOverrides } = overrides;
-  const fromEnv = loadSecurityConfig();
-  const config: SecurityConfig = {
-    ...fromEnv,
-    publicUrl: fromEnv.publicUrl ?? (appConfig.baseUrl ? new URL(appConfig.baseUrl).origin : undefined),
-    nodeEnv: appConfig.nodeEnv,
-    ...configOverrides,
-  };
+  const config: SecurityConfig = { ...appConfig.security, ...configOverrides };
   return buildSecurity(db, config, { indexAudit: indexAudit ?? true, serviceId, logger });
 }
 
 export type { Security } from './build-security';
-export { loadSecurityConfig, type SecurityConfig } from './security-config';
 export { verifyAuditChain } from './audit-trail';
 export { jsonDepthVerifier, assertJsonDepth } from './hardening';

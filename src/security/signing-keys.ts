@@ -8,20 +8,11 @@ import {
   type KeyLike,
 } from 'jose';
 import type { Database } from '../store/database';
+import { loadSigningKeys, rotateSigningKey } from '../store/signing-keys';
 
 export const TOKEN_ALG = 'ES384';
-// Any constant: serialises key rotation when several instances notice an old key at the same moment.
-const ROTATION_LOCK = 75132026;
 // Another instance may have rotated; an unknown kid triggers a reload, but not more often than this.
 const RELOAD_MIN_MS = 5_000;
-
-interface KeyRow {
-  kid: string;
-  private_jwk: JWK;
-  public_jwk: JWK;
-  created_at: Date;
-  retired_at: Date | null;
-}
 
 interface LoadedKey {
   kid: string;
@@ -81,28 +72,13 @@ export class SigningKeys {
   /** Starts a new key when the current one is old (or always, with `force`: e.g. a suspected compromise, which
    * also needs the old key deleted by hand). */
   async rotate(force = false): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK]);
-      const newest = await tx.query<{ age_ms: number }>(
-        `SELECT EXTRACT(EPOCH FROM now() - created_at) * 1000 AS age_ms FROM signing_key
-         WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
-      );
-      // Another instance rotated while this one waited for the lock.
-      if (!force && newest.rows[0] && Number(newest.rows[0].age_ms) < this.rotationMs) return;
+    // Private keys are not kept longer than needed: tokens a retired key signed have all expired by then.
+    const keepRetiredS = this.tokenTtlMs / 1000 + 60;
+    await rotateSigningKey(this.db, { rotationMs: this.rotationMs, force, keepRetiredS }, async () => {
       const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALG, { extractable: true });
       const publicJwk = await exportJWK(publicKey);
       const kid = await calculateJwkThumbprint(publicJwk);
-      await tx.query('UPDATE signing_key SET retired_at = now() WHERE retired_at IS NULL');
-      await tx.query('INSERT INTO signing_key (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)', [
-        kid,
-        TOKEN_ALG,
-        JSON.stringify(await exportJWK(privateKey)),
-        JSON.stringify(publicJwk),
-      ]);
-      // Private keys are not kept longer than needed; tokens they signed have all expired by now.
-      await tx.query(`DELETE FROM signing_key WHERE retired_at < now() - make_interval(secs => $1)`, [
-        this.tokenTtlMs / 1000 + 60,
-      ]);
+      return { kid, alg: TOKEN_ALG, privateJwk: await exportJWK(privateKey), publicJwk };
     });
     await this.reload();
   }
@@ -123,11 +99,9 @@ export class SigningKeys {
   }
 
   private async reload(): Promise<void> {
-    const res = await this.db.pool.query<KeyRow>(
-      'SELECT kid, private_jwk, public_jwk, created_at, retired_at FROM signing_key ORDER BY created_at DESC',
-    );
+    const rows = await loadSigningKeys(this.db);
     this.keys = await Promise.all(
-      res.rows.map(async (row) => ({
+      rows.map(async (row) => ({
         kid: row.kid,
         publicJwk: row.public_jwk,
         publicKey: await importJWK(row.public_jwk, TOKEN_ALG),

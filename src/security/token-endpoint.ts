@@ -8,13 +8,16 @@ import {
   jwtVerify,
   type JWTPayload,
 } from 'jose';
-import type { Database } from '../store/database';
-import type { RequestContext } from '../fhir/request-context';
+import type { Database, Queryable } from '../store/database';
+import { claimJti } from '../store/used-jti';
+import type { RequestContext } from '../kernel/request-context';
 import type { AccessTokens, ActingUser } from './access-token';
 import type { AuditTrail } from './audit-trail';
-import type { ClientRecord, ClientRegistry } from './client-registry';
+import type { ClientRegistry } from './client-registry';
+import type { ClientRecord } from '../store/clients';
 import { grantScopes, parseScopes } from './scopes';
-import { originFor, type SecurityConfig } from './security-config';
+import type { SecurityConfig } from '../config';
+import { originFor } from './security-config';
 import type { SigningKeys } from './signing-keys';
 import { AGB_SYSTEM, UZI_SYSTEM } from './naming-systems';
 import { classifyDatabaseError } from '../store/database-errors';
@@ -234,7 +237,7 @@ export async function authenticateClient(
   if (!client) throw invalidClient('unknown or disabled client');
 
   const payload = await verifyAssertion(assertion, client, origin + TOKEN_PATH);
-  await claimJti(deps.db.pool, client.clientId, payload);
+  await claimOnce(deps.db.pool, client.clientId, payload);
   return { client, scopes, user: actingUserFrom(payload.user, client.clientId) };
 }
 
@@ -301,15 +304,9 @@ function assertionFailure(err: unknown): string {
 }
 
 /** RFC 7523 §3 item 7: a jti once. The row lives until the assertion has expired, in the shared database. */
-async function claimJti(db: Database['pool'], clientId: string, payload: JWTPayload): Promise<void> {
-  const res = await db.query(
-    `INSERT INTO used_jti (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3))
-     ON CONFLICT DO NOTHING RETURNING jti`,
-    [clientId, payload.jti, (payload.exp as number) + CLOCK_SKEW_S],
-  );
-  if (res.rowCount === 0) throw invalidClient('client_assertion jti has been used before', clientId);
-  // Expired rows are useless (their assertions fail the exp check); prune now and then, not on every call.
-  if (Math.random() < 0.01) await db.query('DELETE FROM used_jti WHERE expires_at < now()');
+async function claimOnce(db: Queryable, clientId: string, payload: JWTPayload): Promise<void> {
+  const first = await claimJti(db, clientId, String(payload.jti), (payload.exp as number) + CLOCK_SKEW_S);
+  if (!first) throw invalidClient('client_assertion jti has been used before', clientId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from './database';
-import type { AccessRestriction } from './access-restriction';
+import type { AccessRestriction } from '../kernel/access-restriction';
 import { SqlParams } from './lookups/lookup';
 import { accessSql } from './search/access-sql';
 

@@ -10,7 +10,7 @@ import {
   REJECTION_REASON_OTHER,
   REJECTION_REASON_SYSTEM,
 } from '../../src/domain/referral';
-import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
+import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
 
 // The project's own conformance resources (profiles/meso) must agree with the constants the code uses.
 const DIR = join(__dirname, '../../profiles/meso');

@@ -214,3 +214,23 @@ describe('legal values at the edges are stored and searchable', () => {
     expect(stored?.author).toEqual({ display: 'Dr. A. de Vries, specialist ouderengeneeskunde' });
   });
 });
+
+// Validation comes before the access policy (found by the full fuzz run): the policy's rules read references,
+// and a number where a reference string belongs made the MESO team's write a 500.
+describe('a restricted client writing malformed references', () => {
+  it('gets 422 with the expression, from validation, before the access policy looks at it', async () => {
+    const meso = await server.authHeader('meso-team');
+    const goal = JSON.parse(
+      fs.readFileSync(projectPath('examples', 'fixtures', 'Goal-meso-demo-client-1-goal-1.json'), 'utf8'),
+    );
+    delete goal.id;
+    goal.subject = { reference: 982695970, type: 'Patient' };
+    const res = await fetch(`${server.baseUrl}/Goal`, {
+      method: 'POST',
+      headers: { Authorization: meso, 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify(goal),
+    });
+    expect(res.status).toBe(422);
+    expect(expressionsOf((await res.json()) as OperationOutcome)).toContain('Goal.subject.reference');
+  });
+});

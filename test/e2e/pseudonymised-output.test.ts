@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Bundle, EpisodeOfCare, Patient, Resource } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { searchableParams } from '../../src/fhir/search/registry';
-import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
+import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
 import { BSN, asSeenBy } from './e2e-helpers';
+import { ResourceValidator } from '../../src/fhir/validation/validator';
 
 /**
  * Issue 8 §8: the regional platform (demo-platform-drenthe, identifiable: false) gets pseudonymised data on
@@ -206,6 +207,29 @@ describe('a non-identifiable client (the regional platform) on the demo data', (
       );
       expect(p.id?.length).toBeLessThanOrEqual(64);
     }
+  });
+
+  // Pseudonymised output is still what its meta.profile says: the platform can validate what it receives.
+  it('gets resources that still conform to their declared profiles', async () => {
+    const validator = await ResourceValidator.load();
+    const received = responses
+      .filter((r) => r.status === 200 && r.text.startsWith('{'))
+      .flatMap(({ text }) => {
+        const body = JSON.parse(text.replace(/}[^}]*$/, '}')) as Resource;
+        return body.resourceType === 'Bundle'
+          ? ((body as Bundle).entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []))
+          : [body];
+      })
+      .filter((r) => r.resourceType !== 'OperationOutcome' && r.resourceType !== 'Bundle');
+    expect(received.length).toBeGreaterThan(50);
+    const failures: string[] = [];
+    for (const r of received) {
+      for (const i of validator.validate(r).filter((x) => x.severity === 'error'))
+        failures.push(`${r.resourceType}/${r.id}: ${i.expression?.[0]} ${i.diagnostics}`);
+      // The service runs in this process: let it serve its timers (keep-alive) between validations.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(failures).toEqual([]);
   });
 
   it('sees one pseudonym per person in every response (ids, references, BSN pseudonyms)', async () => {

@@ -104,9 +104,9 @@ export class FuzzServer {
       LOG_LEVEL: 'error',
       LOAD_DEMO_DATA: 'true',
       NODE_ENV: 'test',
+      // The rate limiter would answer 429 long before a fuzz run ends.
+      RATE_LIMIT_PER_MINUTE: '100000000',
     });
-    // The rate limiter would answer 429 long before a fuzz run ends.
-    process.env.RATE_LIMIT_PER_MINUTE = '100000000';
     const service = await startService(config, logger);
     const server = new FuzzServer(service, errors);
     for (const role of ROLES) server.tokens.set(role, await requestToken(service.url, role));

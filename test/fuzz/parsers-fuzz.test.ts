@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { FhirError } from '../../src/fhir/errors';
-import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
+import { FhirError } from '../../src/kernel/outcome';
+import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
 import { decodeCursor, encodeCursor, sealCursor, searchFingerprint } from '../../src/fhir/search/cursor';
 import type { SortKey } from '../../src/store/search/keyset';
 import { searchableParams } from '../../src/fhir/search/registry';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { SUPPORTED_TYPES } from '../../src/fhir/resource-types';
+import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
 import { searchableParams, searchParam } from '../../src/fhir/search/registry';
 import { FuzzServer, ROLES, type Caller, type FuzzRequest } from './http-harness';
 import { HOSTILE_DATES, hostileStrings, PERCENT_JUNK } from './hostile-values';

@@ -1,7 +1,7 @@
 import { errors } from 'jose';
 import { AccessTokens } from '../../src/security/access-token';
 import { SigningKeys } from '../../src/security/signing-keys';
-import { freshDatabase } from '../security/security-test-support';
+import { freshDatabase } from './security-test-support';
 
 it('cached tokens still expire and stay bound to the origin', async () => {
   const db = await freshDatabase();

@@ -3,7 +3,7 @@ import type { Database } from '../../src/store/database';
 import { AuditTrail, verifyAuditChain } from '../../src/security/audit-trail';
 import { BSN_SYSTEM } from '../../src/security/audit-event';
 import { writeIndexes } from '../../src/fhir/search/indexer';
-import { caller, freshDatabase, put } from '../security/security-test-support';
+import { caller, freshDatabase, put } from './security-test-support';
 
 const gp = caller('gp', { ura: '90000011' });
 const read = (entities: string[]) => ({

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Database } from '../../src/store/database';
-import type { AuditEntry, RequestContext } from '../../src/fhir/request-context';
+import type { AuditEntry, RequestContext } from '../../src/kernel/request-context';
 import { AuditTrail, verifyAuditChain } from '../../src/security/audit-trail';
 import { BSN_SYSTEM, CLIENT_ID_SYSTEM, PREVIOUS_HASH_URL } from '../../src/security/audit-event';
 import { URA_SYSTEM } from '../../src/security/access-policy';

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configuredClients, loadDemoClients, parseClientConfig } from '../../src/security/client-registry';
+import {
+  ClientRegistry,
+  configuredClients,
+  loadDemoClients,
+  parseClientConfig,
+} from '../../src/security/client-registry';
+import type { Queryable } from '../../src/store/database';
 import { projectPath } from '../../src/project-root';
 import { URA_SYSTEM } from '../../src/security/access-policy';
 import { testConfig } from './security-test-support';
@@ -83,5 +89,49 @@ describe('client configuration', () => {
     expect(() =>
       parseClientConfig({ ...valid, organization: { ...valid.organization, kind: 'hacker' } }, 'x'),
     ).toThrow(/kind/);
+  });
+});
+
+describe('the client cache (lru-cache, issue 9)', () => {
+  /** A database that knows one client, and counts how often each id is looked up. */
+  function countingDb() {
+    const lookups = new Map<string, number>();
+    const row = {
+      client_id: 'busy',
+      name: 'Busy EHR',
+      organization_kind: 'admin',
+      organization_name: 'Beheer',
+      organization_ura: null,
+      organization_agb: null,
+      organization_reference: null,
+      jwks: { keys: [] },
+      scopes: ['system/*.rs'],
+      identifiable: true,
+      demo: false,
+    };
+    const db = {
+      query: async (_sql: string, values?: unknown[]) => {
+        const id = String(values?.[0]);
+        lookups.set(id, (lookups.get(id) ?? 0) + 1);
+        return { rows: id === 'busy' ? [row] : [] };
+      },
+    } as unknown as Queryable;
+    return { db, lookups };
+  }
+
+  it('keeps a busy client while unknown client ids flood it (the old cache forgot everything at 1,000)', async () => {
+    const { db, lookups } = countingDb();
+    const registry = new ClientRegistry(db, testConfig());
+    for (let i = 0; i < 2500; i++) {
+      expect((await registry.find('busy'))?.name).toBe('Busy EHR');
+      expect(await registry.find(`attacker-${i}`)).toBeUndefined();
+    }
+    expect(lookups.get('busy')).toBe(1);
+    // An unknown id is remembered as unknown, too.
+    await registry.find('attacker-2499');
+    expect(lookups.get('attacker-2499')).toBe(1);
+    registry.invalidate('busy');
+    await registry.find('busy');
+    expect(lookups.get('busy')).toBe(2);
   });
 });

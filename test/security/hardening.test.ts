@@ -8,7 +8,7 @@ import {
   rateLimiter,
   securityHeaders,
 } from '../../src/security/hardening';
-import { FhirError } from '../../src/fhir/errors';
+import { FhirError } from '../../src/kernel/outcome';
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(app);

@@ -1,5 +1,5 @@
 import { checkScope, grantScopes, parseScope, parseScopes, formatScope } from '../../src/security/scopes';
-import { FhirError } from '../../src/fhir/errors';
+import { FhirError } from '../../src/kernel/outcome';
 import { caller } from './security-test-support';
 
 describe('parseScope', () => {

@@ -4,9 +4,9 @@ import type { Database, Queryable } from '../../src/store/database';
 import { createTestDatabase } from '../support/test-database';
 import { resourceStore } from '../../src/store/resource-store';
 import { writeIndexes } from '../../src/fhir/search/indexer';
-import type { Caller, OrganizationKind } from '../../src/security/caller';
+import type { Caller, OrganizationKind } from '../../src/kernel/caller';
 import { parseScopes } from '../../src/security/scopes';
-import type { SecurityConfig } from '../../src/security/security-config';
+import type { SecurityConfig } from '../../src/config';
 
 /** A fresh, migrated database (the shared test helper). */
 export const freshDatabase = (): Promise<Database> => createTestDatabase();

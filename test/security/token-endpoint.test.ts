@@ -13,8 +13,8 @@ import {
 } from 'jose';
 import type { Database } from '../../src/store/database';
 import { buildSecurity, type Security } from '../../src/security/build-security';
-import { seedClients, type ClientRecord } from '../../src/security/client-registry';
-import { FhirError } from '../../src/fhir/errors';
+import { seedClients, type ClientRecord } from '../../src/store/clients';
+import { FhirError } from '../../src/kernel/outcome';
 import { freshDatabase, testConfig } from './security-test-support';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
-import type { RequestContext } from '../request-context';
+import type { RequestContext } from '../../kernel/request-context';
 import { parseReference } from '../../kernel/reference';
-import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../errors';
+import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../../kernel/outcome';
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
 import { collectReferences, rewriteReferences } from './reference-rewrite';

@@ -1,14 +1,16 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { FhirRepository } from '../repository';
-import type { AccessGuard, AuditEntry, AuditSink, Interaction, RequestContext } from '../request-context';
-import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../errors';
+import type { AuditEntry, Interaction, RequestContext } from '../../kernel/request-context';
+import type { AccessGuard, AuditSink } from '../ports';
+import { badRequest, FhirError, notSupported, operationOutcome, issue } from '../../kernel/outcome';
 import type { ReleaseGate } from '../release/release-gate';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { notModified, versionResponse } from './response-headers';
 import { historyBundle } from './history-bundle';
-import { isSupportedType } from '../resource-types';
-import { historyCount, historyInstant, wantsHistoryTotal } from './history-params';
+import { isSupportedType } from '../../kernel/resource-types';
+import { historyInstant, wantsHistoryTotal } from './history-params';
+import { pageSize, parseCount } from '../search/count';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
 
 export type SearchFn = (
@@ -201,8 +203,9 @@ export class Executor {
     if (unknown && !req.lenient)
       throw badRequest(`History does not support the parameter "${unknown[0]}"`, unknown[0]);
     const get = (k: string) => req.query.find(([key]) => key === k)?.[1];
-    const { defaultCount, maxCount } = this.deps.paging;
-    const count = historyCount(get('_count'), defaultCount, maxCount);
+    // An empty value is ignored, as in search (R4 search.html#errors).
+    const asked = get('_count') || undefined;
+    const count = pageSize(asked === undefined ? undefined : parseCount(asked), this.deps.paging);
     const cursor = get('_cursor');
     const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
     const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { FhirError, issue, notFound } from '../errors';
-import { isSupportedType } from '../resource-types';
+import { FhirError, issue, notFound } from '../../kernel/outcome';
+import { isSupportedType } from '../../kernel/resource-types';
 
 /** One FHIR interaction, independent of HTTP, so that REST requests and Bundle entries share one executor. */
 export interface FhirRequest {

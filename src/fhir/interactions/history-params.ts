@@ -1,5 +1,5 @@
 import { dateRange } from '../../store/lookups/date-range';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 // The instants PostgreSQL's timestamptz and ISO 8601 (four-digit years) both hold.
 const FIRST = Date.parse('0001-01-01T00:00:00Z');
@@ -19,15 +19,6 @@ export function historyInstant(name: string, value: string | undefined): string 
       name,
     );
   return new Date(range.lo).toISOString();
-}
-
-/** `_count`: digits only (Number() reads "", " " and "\u2028" as 0), at most `max`. */
-export function historyCount(value: string | undefined, fallback: number, max: number): number {
-  // An empty value is ignored, as in search (R4 search.html#errors).
-  if (value === undefined || value === '') return Math.min(fallback, max);
-  if (!/^\d{1,9}$/.test(value))
-    throw badRequest(`_count must be a non-negative integer, got "${value}"`, '_count');
-  return Math.min(Number(value), max);
 }
 
 /** R4 search.html#total, as for search: a count on the first page unless `_total=none`; none on later pages. */

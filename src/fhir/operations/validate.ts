@@ -1,7 +1,7 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import type { OperationHandler } from '../interactions/execute';
 import type { ConformanceCheck } from '../repository';
-import { badRequest, operationOutcome } from '../errors';
+import { badRequest, operationOutcome } from '../../kernel/outcome';
 
 const MODES = ['create', 'update', 'delete', 'profile'];
 

@@ -1,6 +1,6 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { parseReference } from '../../kernel/reference';
-import { badRequest, FhirError, issue, notFound } from '../errors';
+import { badRequest, FhirError, issue, notFound } from '../../kernel/outcome';
 import type { FhirRequest } from '../interactions/fhir-request';
 import { splitCommas } from '../../store/lookups/lookup';
 import { searchParam } from '../search/registry';

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Identifier, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { parseReference } from '../../kernel/reference';
-import { FhirError } from '../errors';
+import { FhirError } from '../../kernel/outcome';
 import type { FhirResponse } from '../interactions/fhir-request';
 import type { PseudonymCodec } from './pseudonym-codec';
 import {

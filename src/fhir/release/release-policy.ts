@@ -2,9 +2,9 @@
  * THE release policy for callers that may only see pseudonymised data (issue 8 §8): data only, no logic. The
  * walker in release-filter.ts applies it; README "Pseudonymised output" shows the same table in prose.
  */
-import { BSN_SYSTEM } from '../../security/naming-systems';
+import { IdentifierSystem } from '../../domain/identifier-systems';
 
-export { BSN_SYSTEM };
+export const BSN_SYSTEM = IdentifierSystem.bsn;
 
 /** Persons whose ids are replaced and whose resources are reduced to a whitelist. */
 export const PERSON_TYPES: ReadonlySet<string> = new Set(['Patient', 'RelatedPerson']);

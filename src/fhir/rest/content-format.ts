@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
-import { FhirError, issue } from '../errors';
+import { FhirError, issue } from '../../kernel/outcome';
 import { hasLoneSurrogate } from '../../kernel/unicode';
 import { resourceToXml, xmlToResource } from './xml-format';
 

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { FhirError, issue, operationOutcome } from '../errors';
+import { FhirError, issue, operationOutcome } from '../../kernel/outcome';
 import { DeadlineExceeded } from '../../kernel/cancellation';
 import { classifyDatabaseError } from '../../store/database-errors';
 import { contentTypeFor, serialize, type Format } from './content-format';

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Executor } from '../interactions/execute';
 import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
-import type { RequestContext } from '../request-context';
-import { badRequest } from '../errors';
+import type { RequestContext } from '../../kernel/request-context';
+import { badRequest } from '../../kernel/outcome';
 import {
   contentTypeFor,
   decodeBody,

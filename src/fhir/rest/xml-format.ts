@@ -51,7 +51,7 @@ import { createRequire } from 'node:module';
 import { NOT_A_TEXT_CHARACTER } from '../../kernel/unicode';
 import type { Resource } from '@medplum/fhirtypes';
 import { Fhir, ParseConformance } from 'fhir';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 const FHIR_NS = 'http://hl7.org/fhir';
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
@@ -687,6 +687,8 @@ class JsonWriter {
     const names = new Set<string>();
     for (const key of Object.keys(source)) {
       if (key === 'fhir_comments' || (context.inResource && key === 'resourceType')) continue; // [9]
+      // An in-memory resource may carry `key: undefined`; JSON.stringify drops it, so the XML does too.
+      if (source[key] === undefined) continue;
       const name = key.startsWith('_') ? key.slice(1) : key;
       const property = byName.get(name);
       if (!property) throw this.fail(`unknown property '${key}' in ${where}`);

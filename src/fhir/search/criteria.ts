@@ -1,5 +1,5 @@
 import { hasLoneSurrogate } from '../../kernel/unicode';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 // Result controls shape a page; as conditional criteria they would silently widen the match.
 const NOT_CRITERIA = new Set([

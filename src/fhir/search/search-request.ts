@@ -2,8 +2,9 @@ import type { Filter } from '../../store/search/filter-sql';
 import type { SortKey } from '../../store/search/keyset';
 import type { IncludeRequest } from '../../store/search/include-query';
 import { lookupFor } from '../../store/lookups/lookup-kinds';
-import { badRequest, FhirError, issue } from '../errors';
+import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { parseFilter, requireParam } from './filter-parser';
+import { parseCount } from './count';
 import { hasLoneSurrogate } from '../../kernel/unicode';
 
 export type Summary = 'true' | 'false' | 'count' | 'text' | 'data';
@@ -64,11 +65,6 @@ function parseInclude(resourceType: string, key: string, value: string): Include
   return { sourceType, param, targetType, reverse, iterate };
 }
 
-function positiveInt(value: string, name: string): number {
-  if (!/^\d{1,9}$/.test(value)) throw badRequest(`${name} must be a non-negative integer`, name);
-  return Number(value);
-}
-
 function oneOf<T extends string>(value: string, allowed: readonly string[], name: string): T {
   if (!allowed.includes(value)) throw badRequest(`${name} must be one of ${allowed.join(', ')}`, name);
   return value as T;
@@ -80,7 +76,7 @@ function apply(request: SearchRequest, key: string, value: string): boolean {
   const base = key.split(':')[0];
   switch (base) {
     case '_count':
-      request.count = positiveInt(value, '_count');
+      request.count = parseCount(value);
       return true;
     case '_sort':
       request.sort = parseSort(type, value);

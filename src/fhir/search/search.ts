@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, BundleLink, Resource, SearchParameter } from '@medplum/fhirtypes';
-import type { AccessRestriction } from '../../store/access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../../store/database';
 import { countMatches, findPage, type MatchPage, type MatchQuery } from '../../store/search/match-query';
 import { decodeCursor, encodeCursor, searchFingerprint, type Cursor } from './cursor';
@@ -7,8 +7,9 @@ import { subset } from './elements';
 import { resolveIncludes } from './include';
 import { link, searchUrl } from './links';
 import { searchableParams } from './registry';
-import { SUPPORTED_TYPES } from '../resource-types';
+import { SUPPORTED_TYPES } from '../../kernel/resource-types';
 import { parseSearchRequest, type SearchRequest } from './search-request';
+import { pageSize } from './count';
 
 export type SearchParams = ReadonlyArray<[string, string]>;
 
@@ -79,7 +80,7 @@ export async function search(
     access: ctx.access,
     baseUrl: ctx.baseUrl,
   };
-  const count = request.summary === 'count' ? 0 : Math.min(request.count ?? ctx.defaultCount, ctx.maxCount);
+  const count = request.summary === 'count' ? 0 : pageSize(request.count, ctx);
   const page: MatchPage =
     count > 0
       ? await findPage(db, query, {

@@ -1,5 +1,5 @@
 import type { Coding, OperationOutcomeIssue, Resource, Task } from '@medplum/fhirtypes';
-import { issue } from '../errors';
+import { issue } from '../../kernel/outcome';
 import { agbProblem } from '../../domain/agb';
 import { bsnProblem } from '../../domain/bsn';
 import { IdentifierSystem } from '../../domain/identifier-systems';

@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { TypedValue } from '@medplum/core';
-import { issue } from '../errors';
+import { issue } from '../../kernel/outcome';
 import type { ElementNode } from './element-tree';
 
 /** One value in the instance: `value` is the JSON value, `ext` the `_name` sibling of a primitive. */

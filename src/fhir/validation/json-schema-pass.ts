@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { issue } from '../errors';
+import { issue } from '../../kernel/outcome';
 import { Sources } from './sources';
 
 /**

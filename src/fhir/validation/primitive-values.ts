@@ -14,6 +14,17 @@ const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
 export function checkPrimitiveValue(node: InstanceNode, el: ElementNode, ctx: ValidationContext): void {
   const value = node.value;
   if (typeof value !== 'string') return;
+  // R4 json.html: a primitive has a value or is left out; "" has no XML form (value="" is not allowed).
+  if (value === '') {
+    report(
+      ctx,
+      el,
+      'invalid',
+      'An empty string is not a FHIR value; leave the element out instead',
+      node.path,
+    );
+    return;
+  }
   const character = forbiddenCharacter(value);
   if (character) report(ctx, el, 'invalid', characterMessage(character), node.path);
   if (DATE_TYPES.has(node.type)) {

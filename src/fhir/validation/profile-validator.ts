@@ -153,6 +153,8 @@ export class ProfileValidator implements SliceHost {
   private walkChildren(node: InstanceNode, children: Map<string, ElementNode>, ctx: ValidationContext): void {
     const primitive = isPrimitive(node.type);
     const obj = primitive ? (node.ext ?? {}) : (node.value as Record<string, unknown>);
+    // A value of the wrong JSON kind was reported by the kind check; it has no children to walk.
+    if (obj === null || typeof obj !== 'object') return;
     let keys: string[] | undefined;
     const keysOf = () => (keys ??= Object.keys(obj));
     // ele-1 for complex elements: something besides `id`.

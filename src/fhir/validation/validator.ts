@@ -1,6 +1,6 @@
 import { indexStructureDefinitionBundle, toTypedValue } from '@medplum/core';
 import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { issue } from '../errors';
+import { issue } from '../../kernel/outcome';
 import { ConformanceStore } from './conformance-store';
 import type { ValidationContext } from './context';
 import { declaredProfiles } from './declared-profiles';
@@ -44,6 +44,17 @@ export class ResourceValidator {
   }
 
   validate(resource: Resource, opts: ValidationOptions = {}): OperationOutcomeIssue[] {
+    // Everything below names paths after the resource type: anything but a type name is refused first.
+    const type: unknown = (resource as { resourceType?: unknown } | null)?.resourceType;
+    if (typeof type !== 'string' || !/^[A-Z][A-Za-z]{1,63}$/.test(type))
+      return [
+        {
+          severity: 'error',
+          code: 'structure',
+          diagnostics: 'resourceType must be the name of a FHIR resource type, e.g. "Patient"',
+          expression: ['resourceType'],
+        },
+      ];
     const path = resource.resourceType;
     const structural = this.schema.validate(resource, path);
     if (structural.some((i) => i.code === 'not-supported')) return structural;

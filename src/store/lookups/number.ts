@@ -1,5 +1,5 @@
 import type { TypedValue } from '@medplum/core';
-import { badRequest } from '../../fhir/errors';
+import { badRequest } from '../../kernel/outcome';
 import { uniqueRows, type IndexRow, type Lookup, type MatchInput, type SqlParams } from './lookup';
 import { parsePrefix } from './prefix';
 

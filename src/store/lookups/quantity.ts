@@ -1,5 +1,5 @@
 import type { TypedValue } from '@medplum/core';
-import { badRequest } from '../../fhir/errors';
+import { badRequest } from '../../kernel/outcome';
 import {
   asObject,
   asString,

@@ -1,5 +1,5 @@
 import type { TypedValue } from '@medplum/core';
-import { badRequest } from '../../fhir/errors';
+import { badRequest } from '../../kernel/outcome';
 import { parseReference as parseLiteral } from '../../kernel/reference';
 import {
   asObject,

@@ -1,4 +1,4 @@
-import type { AccessRestriction } from '../access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { SqlParams } from '../lookups/lookup';
 
 /**

@@ -1,4 +1,4 @@
-import { badRequest } from '../../fhir/errors';
+import { badRequest } from '../../kernel/outcome';
 import { dateRange, timestampText } from '../lookups/date-range';
 import type { SqlParams } from '../lookups/lookup';
 import { parsePrefix } from '../lookups/prefix';

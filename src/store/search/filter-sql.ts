@@ -1,4 +1,4 @@
-import type { AccessRestriction } from '../access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Lookup, SqlParams } from '../lookups/lookup';
 import { accessSql } from './access-sql';
 import { columnSql, type ResourceColumn } from './column-sql';

@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { AccessRestriction } from '../access-restriction';
+import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../database';
 import { SqlParams } from '../lookups/lookup';
 import { accessSql } from './access-sql';

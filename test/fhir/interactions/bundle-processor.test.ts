@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { Bundle } from '@medplum/fhirtypes';
 import { createBundleProcessor } from '../../../src/fhir/interactions/bundle-processor';
 import type { Executor } from '../../../src/fhir/interactions/execute';
-import { FhirError, issue } from '../../../src/fhir/errors';
+import { FhirError, issue } from '../../../src/kernel/outcome';
 
 describe('batch entries', () => {
   it('logs an entry that fails with a server fault, with the request id, and answers it alone with 500', async () => {

@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, OperationOutcome, Patient } from '@medplum/fh
 import { createBundleProcessor } from '../../../src/fhir/interactions/bundle-processor';
 import type { Executor } from '../../../src/fhir/interactions/execute';
 import type { FhirRequest } from '../../../src/fhir/interactions/fhir-request';
-import type { RequestContext } from '../../../src/fhir/request-context';
+import type { RequestContext } from '../../../src/kernel/request-context';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { newFromExample } from '../../support/fixtures';
 

@@ -1,5 +1,5 @@
 import { routeFor } from '../../../src/fhir/interactions/fhir-request';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 
 function statusOf(fn: () => unknown): number | undefined {
   try {

@@ -1,5 +1,5 @@
 import type { FhirRequest } from '../../../src/fhir/interactions/fhir-request';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 import { PseudonymCodec } from '../../../src/fhir/release/pseudonym-codec';
 import { admitRequest } from '../../../src/fhir/release/release-door';
 import type { ReleaseContext } from '../../../src/fhir/release/release-filter';

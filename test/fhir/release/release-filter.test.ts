@@ -9,7 +9,7 @@ import type {
   Resource,
   Task,
 } from '@medplum/fhirtypes';
-import { FhirError, notFound } from '../../../src/fhir/errors';
+import { FhirError, notFound } from '../../../src/kernel/outcome';
 import { PseudonymCodec } from '../../../src/fhir/release/pseudonym-codec';
 import {
   releaseError,

@@ -1,5 +1,5 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
-import { FhirError, notFound } from '../../../src/fhir/errors';
+import { FhirError, notFound } from '../../../src/kernel/outcome';
 import type { FhirRequest } from '../../../src/fhir/interactions/fhir-request';
 import { PseudonymCodec } from '../../../src/fhir/release/pseudonym-codec';
 import { ReleaseGate } from '../../../src/fhir/release/release-gate';

@@ -1,5 +1,5 @@
 import { decodeBody, parseBody, responseFormat } from '../../../src/fhir/rest/content-format';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 
 function refusal(run: () => unknown): FhirError {
   try {

@@ -254,17 +254,10 @@ describe('CapabilityStatement tells the truth (issue 8 §9)', () => {
   });
 
   it('with CORS_ORIGINS: answers the preflight and says cors true', async () => {
-    // The security settings are read from process.env (src/security/security-config.ts).
-    const saved = { CORS_ORIGINS: process.env.CORS_ORIGINS, PUBLIC_URL: process.env.PUBLIC_URL };
-    Object.assign(process.env, {
+    // The security settings come from the one config (src/config.ts), like every other setting.
+    const corsServer = await startTestServer({
       CORS_ORIGINS: 'https://app.example.nl',
       PUBLIC_URL: 'https://fhir.example.nl',
-    });
-    const corsServer = await startTestServer().finally(() => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
     });
     try {
       const preflight = await fetch(`${corsServer.baseUrl}/Patient`, {

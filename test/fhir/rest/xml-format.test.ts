@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { FhirError, badRequest } from '../../../src/fhir/errors';
+import { FhirError, badRequest } from '../../../src/kernel/outcome';
 import { resourceToXml, xmlToResource } from '../../../src/fhir/rest/xml-format';
 import { NL_CORE_EXAMPLES, NL_CORE_EXAMPLES_XML } from '../../support/fixtures';
 
@@ -621,4 +621,11 @@ describe('resources that cannot be written', () => {
       expect((error as Error).message).toMatch(message);
     }
   });
+});
+
+// The CapabilityStatement is built in memory with `searchInclude: undefined` for types without includes:
+// GET /metadata as XML answered 500.
+it('leaves out properties whose value is undefined, as JSON.stringify does', () => {
+  const patient = { resourceType: 'Patient', id: 'p1', name: undefined, active: true } as unknown as Patient;
+  expect(resourceToXml(patient)).toBe(resourceToXml({ resourceType: 'Patient', id: 'p1', active: true }));
 });

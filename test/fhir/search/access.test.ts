@@ -1,5 +1,5 @@
 import type { AuditEvent, CareTeam, Observation, Patient, Task } from '@medplum/fhirtypes';
-import type { AccessRestriction } from '../../../src/store/access-restriction';
+import type { AccessRestriction } from '../../../src/kernel/access-restriction';
 import type { Database } from '../../../src/store/database';
 import { nlCoreExample } from '../../support/fixtures';
 import { createTestDatabase } from '../../support/test-database';

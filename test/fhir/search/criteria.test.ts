@@ -1,6 +1,6 @@
 import { parseCriteria } from '../../../src/fhir/search/criteria';
 import { parseSearchRequest } from '../../../src/fhir/search/search-request';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 
 function refusal(run: () => unknown): FhirError {
   try {

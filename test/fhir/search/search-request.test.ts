@@ -1,7 +1,7 @@
 import { parseSearchRequest } from '../../../src/fhir/search/search-request';
 import { expressionFor, splitUnion, withFamilyNameParts } from '../../../src/fhir/search/expression-split';
 import { searchParam } from '../../../src/fhir/search/registry';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 import { resourceToXml } from '../../../src/fhir/rest/xml-format';
 
 const parse = (type: string, query: string, lenient = false) =>

@@ -1,5 +1,5 @@
 import type { Observation, Patient, Task } from '@medplum/fhirtypes';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/kernel/outcome';
 import type { Database } from '../../../src/store/database';
 import { nlCoreExample } from '../../support/fixtures';
 import { createTestDatabase } from '../../support/test-database';

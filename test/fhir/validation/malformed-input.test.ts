@@ -26,6 +26,31 @@ describe('validator on malformed JSON', () => {
     expect(errors(patient())).toEqual([]);
   });
 
+  // Found by the full fuzz run (npm run test:fuzz): each of these was a 500 or a stored resource XML could not serve.
+  it('refuses empty strings: they have no XML form', () => {
+    const p = patient();
+    p.name[0].family = '';
+    p.generalPractitioner = [{ reference: 'Organization/x', type: '' }];
+    expect(expressions(p)).toEqual(
+      expect.arrayContaining(['Patient.name[0].family', 'Patient.generalPractitioner[0].type']),
+    );
+  });
+
+  it('answers a resourceType that is not a type name with an issue, not a throw', () => {
+    for (const resourceType of [{ x: 'epoch' }, Object.create(null), 5, null, 'patient'])
+      expect(errors({ ...patient(), resourceType })).toEqual([
+        expect.objectContaining({ code: 'structure', expression: ['resourceType'] }),
+      ]);
+  });
+
+  it('refuses a primitive-extension sibling of a complex element without throwing', () => {
+    const p = patient();
+    p._meta = [{}];
+    p.address[0]._line = p.address[0]._line ?? [{}];
+    p.address[0]._country = [{}];
+    expect(expressions(p)).toEqual(expect.arrayContaining(['Patient._meta']));
+  });
+
   it('refuses non-objects where an object is required, each at its index', () => {
     const p = patient();
     p.identifier = [p.identifier[0], 'x', 5, [1]];

@@ -1,7 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Queryable } from '../store/database';
-import type { AccessRestriction } from '../store/access-restriction';
-import type { Caller } from '../security/caller';
+import type { AccessRestriction } from './access-restriction';
+import type { Caller } from './caller';
 import type { Logger } from 'pino';
 
 /** Everything an interaction needs to know about the request it serves. */
@@ -19,16 +18,6 @@ export interface RequestContext {
 }
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
-
-/** The access policy as the FHIR layer sees it (implemented in src/security). Methods throw FhirError 403. */
-export interface AccessGuard {
-  restrictionFor(db: Queryable, caller: Caller): Promise<AccessRestriction | undefined>;
-  checkScope(caller: Caller, resourceType: string, interaction: Interaction): void;
-  /** May this caller see this stored resource? (reads, vreads, history entries) */
-  canRead(db: Queryable, ctx: RequestContext, resource: Resource): Promise<boolean>;
-  /** Throws when the caller may not make this change; runs inside the write transaction. */
-  checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
-}
 
 export interface WriteChange {
   interaction: 'create' | 'update' | 'delete';
@@ -49,14 +38,4 @@ export interface AuditEntry {
   /** The query string of a search, for the audit entity. */
   query?: string;
   description?: string;
-}
-
-/** Writes AuditEvents (implemented in src/security). With a transaction, the entry commits with the write. */
-export interface AuditSink {
-  record(q: Queryable, ctx: RequestContext, entry: AuditEntry): Promise<void>;
-  /**
-   * Called first in every write transaction. Appends to the audit chain are serialised by a lock held until commit;
-   * taking it before any row lock gives all writers one lock order, so they cannot deadlock.
-   */
-  beginWrite(tx: Queryable): Promise<void>;
 }
