@@ -9,6 +9,7 @@ const ENTRY_POINTS = [
   'dist/src/server.js',
   'dist/scripts/token.js',
   'dist/scripts/audit-verify.js',
+  'dist/scripts/generate.js',
   'dist/bench/run-bench.js',
 ];
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

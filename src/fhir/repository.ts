@@ -296,9 +296,7 @@ export class FhirRepository {
       method,
     };
     // Validate first: the steps after it (access, narrative, indexes, XML) may then rely on well-formed JSON.
-    const profiled = this.deps.conformance ? this.deps.conformance.applyDefaultProfile(resource) : resource;
-    const checked = this.withMeta(profiled, version);
-    this.checkConformance(checked, options.bundle);
+    const checked = checkedContent(this.deps, resource, version, options.bundle);
     // Validate, then the access policy: its rules read references, which must be well-formed by now.
     await this.deps.access?.checkWrite(q, ctx, {
       interaction,
@@ -312,21 +310,6 @@ export class FhirRepository {
     await this.deps.index.writeIndexes(q, stored);
     await this.afterWrite(q, ctx, version, interaction === 'create' ? 'C' : 'U', interaction);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
-  }
-
-  private withMeta(resource: Resource, version: StoredVersion): Resource {
-    // A meta that is not an object is left for validation to refuse, not spread into one.
-    const sent = resource.meta as unknown;
-    if (sent !== undefined && (typeof sent !== 'object' || sent === null || Array.isArray(sent)))
-      return resource;
-    const meta = { ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated };
-    return { ...resource, meta };
-  }
-
-  private checkConformance(resource: Resource, bundle?: Bundle): void {
-    if (!this.deps.conformance) return;
-    const issues = this.deps.conformance.check(resource, { bundle });
-    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw unprocessable(issues);
   }
 
   private async afterWrite(
@@ -362,4 +345,42 @@ function checkIfMatch(ifMatch: string | undefined, previous: StoredVersion | und
     const actual = previous && !previous.deleted ? `W/"${previous.versionId}"` : 'no current version';
     throw preconditionFailed(`If-Match ${ifMatch} does not match the current version (${actual})`);
   }
+}
+
+/**
+ * A new version's content as the write path checks it: the default profile, the version's meta, and the
+ * conformance check (422 on an error). Shared with the bulk loader, so both store the same content.
+ */
+export function checkedContent(
+  deps: Pick<RepositoryDeps, 'conformance'>,
+  resource: Resource,
+  version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>,
+  bundle?: Bundle,
+): Resource {
+  const profiled = deps.conformance ? deps.conformance.applyDefaultProfile(resource) : resource;
+  const checked = withMeta(profiled, version);
+  if (deps.conformance) {
+    const issues = deps.conformance.check(checked, { bundle });
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw unprocessable(issues);
+  }
+  return checked;
+}
+
+/** What the write path stores for a new version that passed the access policy: checkedContent plus narrative. */
+export function contentToStore(
+  deps: Pick<RepositoryDeps, 'conformance' | 'narrative'>,
+  resource: Resource,
+  version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>,
+): Resource {
+  const checked = checkedContent(deps, resource, version);
+  return deps.narrative ? deps.narrative(checked) : checked;
+}
+
+function withMeta(resource: Resource, version: Pick<StoredVersion, 'versionId' | 'lastUpdated'>): Resource {
+  // A meta that is not an object is left for validation to refuse, not spread into one.
+  const sent = resource.meta as unknown;
+  if (sent !== undefined && (typeof sent !== 'object' || sent === null || Array.isArray(sent)))
+    return resource;
+  const meta = { ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated };
+  return { ...resource, meta };
 }

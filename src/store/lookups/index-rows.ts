@@ -1,7 +1,7 @@
 import type { Queryable } from '../database';
 import type { IndexRow, Lookup } from './lookup';
 import { ALL_LOOKUPS } from './lookup-kinds';
-import { insertCareRelations, RELATION_TABLES, type CareRelations } from '../access-relations';
+import { RELATION_TABLES, type CareRelations } from '../access-relations';
 
 /** The index rows of one resource: per lookup, rows tagged with their parameter; and its patient compartments. */
 export interface ResourceIndex {
@@ -26,21 +26,126 @@ export async function deleteIndexRows(tx: Queryable, resourceType: string, id: s
   ]);
 }
 
-async function insertRows(
-  tx: Queryable,
-  lookup: Lookup,
+/** Rows for one table: its columns (with the PostgreSQL array type used to insert them) and value tuples. */
+export interface TableRows {
+  table: string;
+  columns: ReadonlyArray<{ name: string; type: string }>;
+  rows: unknown[][];
+}
+
+const OWNER = [
+  { name: 'resource_type', type: 'text[]' },
+  { name: 'id', type: 'text[]' },
+];
+const VERSION_OWNER = [...OWNER, { name: 'version_id', type: 'integer[]' }];
+
+/**
+ * Every row the write path stores for one resource besides the resource itself, table by table: its search
+ * index rows and patient compartment and, with `versionId`, that version's own compartment and reference rows
+ * (for access-filtered history). Pure, so the repository and the bulk loader store exactly the same rows.
+ */
+export function indexTableRows(
   resourceType: string,
   id: string,
-  rows: Array<{ param: string; row: IndexRow }>,
-): Promise<void> {
-  // One INSERT per table: each column travels as an array and unnest() turns them back into rows.
-  const columns = lookup.columns.map((c) => c.name);
-  const arrays = lookup.columns.map((c, i) => `$${i + 4}::${c.type}`);
-  await tx.query(
-    `INSERT INTO ${lookup.table} (resource_type, id, param, ${columns.join(', ')})
-     SELECT $1, $2, u.* FROM unnest($3::text[], ${arrays.join(', ')}) AS u`,
-    [resourceType, id, rows.map((r) => r.param), ...columns.map((c) => rows.map((r) => r.row[c] ?? null))],
+  index: ResourceIndex,
+  versionId?: number,
+): TableRows[] {
+  const tables: TableRows[] = [];
+  for (const [lookup, rows] of index.rows) {
+    if (!rows.length) continue;
+    tables.push({
+      table: lookup.table,
+      columns: [...OWNER, { name: 'param', type: 'text[]' }, ...lookup.columns],
+      rows: rows.map((r) => [resourceType, id, r.param, ...lookup.columns.map((c) => r.row[c.name] ?? null)]),
+    });
+  }
+  const patientIds = [...new Set(index.patientIds)];
+  const compartment = patientIds.map((p) => [resourceType, id, p]);
+  tables.push({
+    table: 'resource_compartment',
+    columns: [...OWNER, { name: 'patient_id', type: 'text[]' }],
+    rows: compartment,
+  });
+  if (index.relations) tables.push(...relationTables(resourceType, id, index.relations));
+  if (versionId === undefined) return tables.filter((t) => t.rows.length);
+  const refs = [...index.rows]
+    .filter(([lookup]) => lookup.table === 'search_reference')
+    .flatMap(([, rows]) => rows.filter((r) => typeof r.row.ref === 'string'));
+  tables.push(
+    {
+      table: 'version_compartment',
+      columns: [...VERSION_OWNER, { name: 'patient_id', type: 'text[]' }],
+      rows: patientIds.map((p) => [resourceType, id, versionId, p]),
+    },
+    {
+      table: 'version_reference',
+      columns: [...VERSION_OWNER, { name: 'param', type: 'text[]' }, { name: 'ref', type: 'text[]' }],
+      rows: refs.map((r) => [resourceType, id, versionId, r.param, r.row.ref]),
+    },
   );
+  return tables.filter((t) => t.rows.length);
+}
+
+/** The care relation and deny rows a resource causes (src/security/care-relations.ts), as table rows. */
+function relationTables(resourceType: string, id: string, relations: CareRelations): TableRows[] {
+  // The same relation may follow from two elements (a member listed twice): the key is unique.
+  const unique = new Map(relations.relations.map((r) => [`${r.patientId}\n${r.party}\n${r.reason}`, r]));
+  return [
+    {
+      table: 'care_relation',
+      columns: [
+        { name: 'patient_id', type: 'text[]' },
+        { name: 'party', type: 'text[]' },
+        { name: 'reason', type: 'text[]' },
+        ...OWNER,
+      ],
+      rows: [...unique.values()].map((r) => [r.patientId, r.party, r.reason, resourceType, id]),
+    },
+    {
+      table: 'care_deny',
+      columns: [
+        { name: 'patient_id', type: 'text[]' },
+        { name: 'party', type: 'text[]' },
+        { name: 'level', type: 'smallint[]' },
+        { name: 'deny', type: 'boolean[]' },
+        { name: 'starts', type: 'timestamptz[]' },
+        { name: 'ends', type: 'timestamptz[]' },
+        ...OWNER,
+      ],
+      rows: relations.denies.map((d) => [
+        d.patientId,
+        d.party,
+        d.level,
+        d.deny,
+        d.starts,
+        d.ends,
+        resourceType,
+        id,
+      ]),
+    },
+  ];
+}
+
+/**
+ * Inserts rows into several tables in ONE statement (one round trip): each column travels as an array and
+ * unnest() turns them back into rows. Used per resource by the write path and per batch by the bulk loader.
+ */
+export async function insertTableRows(tx: Queryable, tables: readonly TableRows[]): Promise<void> {
+  const nonEmpty = tables.filter((t) => t.rows.length);
+  if (!nonEmpty.length) return;
+  const values: unknown[] = [];
+  const inserts = nonEmpty.map((t) => {
+    const arrays = t.columns.map((c, i) => {
+      values.push(t.rows.map((row) => row[i]));
+      return `$${values.length}::${c.type}`;
+    });
+    // Table names and column types are constants of the store, never user input.
+    return `INSERT INTO ${t.table} (${t.columns.map((c) => c.name).join(', ')})
+      SELECT * FROM unnest(${arrays.join(', ')})`;
+  });
+  const [last, ...others] = inserts.reverse();
+  const ctes = others.map((sql, i) => `i${i} AS (${sql})`);
+  await tx.query(ctes.length ? `WITH ${ctes.join(', ')} ${last}` : last, values);
 }
 
 /**
@@ -55,38 +160,7 @@ export async function replaceIndexRows(
   versionId?: number,
 ): Promise<void> {
   await deleteIndexRows(tx, resourceType, id);
-  for (const [lookup, rows] of index.rows) {
-    if (rows.length) await insertRows(tx, lookup, resourceType, id, rows);
-  }
-  const patientIds = [...new Set(index.patientIds)];
-  if (patientIds.length) {
-    await tx.query(
-      `INSERT INTO resource_compartment (resource_type, id, patient_id) SELECT $1, $2, unnest($3::text[])`,
-      [resourceType, id, patientIds],
-    );
-  }
-  if (index.relations) await insertCareRelations(tx, [{ resourceType, id, relations: index.relations }]);
-  if (versionId !== undefined) await insertVersionRows(tx, resourceType, id, versionId, index, patientIds);
-}
-
-async function insertVersionRows(
-  tx: Queryable,
-  resourceType: string,
-  id: string,
-  versionId: number,
-  index: ResourceIndex,
-  patientIds: string[],
-): Promise<void> {
-  const refs = [...index.rows]
-    .filter(([lookup]) => lookup.table === 'search_reference')
-    .flatMap(([, rows]) => rows.filter((r) => typeof r.row.ref === 'string'));
-  await tx.query(
-    `WITH c AS (INSERT INTO version_compartment (resource_type, id, version_id, patient_id)
-       SELECT $1, $2, $3, unnest($4::text[]) ON CONFLICT DO NOTHING)
-     INSERT INTO version_reference (resource_type, id, version_id, param, ref)
-       SELECT $1, $2, $3, u.param, u.ref FROM unnest($5::text[], $6::text[]) AS u(param, ref)`,
-    [resourceType, id, versionId, patientIds, refs.map((r) => r.param), refs.map((r) => r.row.ref)],
-  );
+  await insertTableRows(tx, indexTableRows(resourceType, id, index, versionId));
 }
 
 /**

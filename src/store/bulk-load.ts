@@ -1,0 +1,100 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from './database';
+import { insertTableRows, type TableRows } from './lookups/index-rows';
+
+/** A first version to load in bulk: its stored content and every other row the write path stores for it. */
+export interface BulkVersion {
+  resourceType: string;
+  id: string;
+  lastUpdated: string;
+  /** The content as the write path stores it (meta.versionId 1, narrative, …). */
+  content: Resource;
+  /** indexTableRows(…, 1): search indexes, compartment, version compartment and references. */
+  tables: readonly TableRows[];
+}
+
+const text = (name: string) => ({ name, type: 'text[]' });
+
+/**
+ * Inserts new resources (version 1, method POST) with all their rows in ONE statement: resource_version,
+ * resource and every index table, each as multi-row unnest() inserts of the same functions the write path uses.
+ * Fails as a whole (duplicate key) when any of them exists already. Run it in a transaction with the batch's
+ * other statements, if any.
+ */
+export async function insertNewVersions(q: Queryable, versions: readonly BulkVersion[]): Promise<void> {
+  if (!versions.length) return;
+  const json = versions.map((v) => JSON.stringify(v.content));
+  const owner = (v: BulkVersion) => [v.resourceType, v.id, 1, v.lastUpdated, false];
+  const tables: TableRows[] = [
+    {
+      table: 'resource_version',
+      columns: [
+        text('resource_type'),
+        text('id'),
+        { name: 'version_id', type: 'integer[]' },
+        { name: 'last_updated', type: 'timestamptz[]' },
+        { name: 'deleted', type: 'boolean[]' },
+        text('method'),
+        { name: 'content', type: 'jsonb[]' },
+      ],
+      rows: versions.map((v, i) => [...owner(v), 'POST', json[i]]),
+    },
+    {
+      table: 'resource',
+      columns: [
+        text('resource_type'),
+        text('id'),
+        { name: 'version_id', type: 'integer[]' },
+        { name: 'last_updated', type: 'timestamptz[]' },
+        { name: 'deleted', type: 'boolean[]' },
+        { name: 'content', type: 'jsonb[]' },
+      ],
+      rows: versions.map((v, i) => [...owner(v), json[i]]),
+    },
+    ...mergeTables(versions.flatMap((v) => v.tables)),
+  ];
+  await insertTableRows(q, tables);
+}
+
+/** The rows of many resources, one TableRows per table (all rows of a table have the same columns). */
+function mergeTables(all: readonly TableRows[]): TableRows[] {
+  const byTable = new Map<string, TableRows>();
+  for (const t of all) {
+    const merged = byTable.get(t.table);
+    if (merged) merged.rows.push(...t.rows);
+    else byTable.set(t.table, { ...t, rows: [...t.rows] });
+  }
+  return [...byTable.values()];
+}
+
+/** Which of these resources exist already, to refuse loading the same region twice before writing anything. */
+export async function existingResources(
+  q: Queryable,
+  keys: ReadonlyArray<{ resourceType: string; id: string }>,
+): Promise<string[]> {
+  const res = await q.query<{ ref: string }>(
+    `SELECT r.resource_type || '/' || r.id AS ref FROM resource r
+     JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i`,
+    [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  );
+  return res.rows.map((r) => r.ref);
+}
+
+/** A Patient that already has this identifier (from the search index), or undefined. */
+export async function patientWithIdentifier(
+  q: Queryable,
+  system: string,
+  value: string,
+): Promise<string | undefined> {
+  const res = await q.query<{ id: string }>(
+    `SELECT id FROM search_token
+     WHERE resource_type = 'Patient' AND param = 'identifier' AND value = $2 AND system = $1 LIMIT 1`,
+    [system, value],
+  );
+  return res.rows[0]?.id;
+}
+
+/** Updates the planner statistics after a large load, so that the first searches get good plans. */
+export async function analyzeAfterLoad(q: Queryable): Promise<void> {
+  await q.query('ANALYZE');
+}
