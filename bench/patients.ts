@@ -1,4 +1,5 @@
 import type { Patient } from '@medplum/fhirtypes';
+import { prng } from '../src/generate/random';
 
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 export const NL_CORE_PATIENT = 'http://nictiz.nl/fhir/StructureDefinition/nl-core-Patient';
@@ -30,18 +31,6 @@ export function passesElfproef(bsn: string): boolean {
   let sum = -Number(bsn[8]);
   for (let i = 0; i < 8; i++) sum += (9 - i) * Number(bsn[i]);
   return sum % 11 === 0;
-}
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same patients on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FEMALE = [
