@@ -23,12 +23,12 @@ export function isValidBsn(value: string): boolean {
 }
 
 /**
- * Test BSNs for generated data, in a fixed order: counting down from 999999999, every number that passes the
- * 11-proef. The first ~9,000 are the test range 9999xxxxx (like the Nictiz test BSN 999911120); a region of
- * 100,000 patients continues into 999xxxxxx and 998xxxxxx. Generated data only: never next to real patients.
+ * Test BSNs for generated data, in a fixed order: counting down from 999999999, every number of the test range
+ * 9999xxxxx (like the Nictiz test BSN 999911120) that passes the 11-proef: about 9,090. Nothing outside that range
+ * is ever generated, since any other valid number may belong to a real person.
  */
 export function* testBsns(skip: ReadonlySet<string> = new Set()): Generator<string> {
-  for (let n = 999_999_999; n >= 100_000_000; n--) {
+  for (let n = 999_999_999; n >= 999_900_000; n--) {
     const bsn = String(n);
     if (!skip.has(bsn) && bsnProblem(bsn) === undefined) yield bsn;
   }

@@ -135,7 +135,7 @@ class PatientContext {
  * CareTeam, EpisodeOfCare, CarePlan, Goals and sometimes a Barthel index; and one or two referrals
  * (ServiceRequest + Task). Statuses cycle with the index, so every referral status occurs in a few dozen patients.
  */
-export function patientRecords(region: Region, index: number, bsn: string): Resource[] {
+export function patientRecords(region: Region, index: number, bsn: string | undefined): Resource[] {
   const c = new PatientContext(region, index);
   const practiceNo = index % region.practices.length;
   const practice = region.practices[practiceNo];
@@ -193,7 +193,10 @@ export function patientRecords(region: Region, index: number, bsn: string): Reso
   return c.out;
 }
 
-function addPatient(c: PatientContext, bsn: string, gp: Professional): void {
+/** The generator's own patient numbers, for patients past the test BSN range. */
+export const GENERATED_PATIENT = 'https://meso-zorg.nl/fhir/NamingSystem/generated-patient';
+
+function addPatient(c: PatientContext, bsn: string | undefined, gp: Professional): void {
   const female = c.rnd() < 0.6;
   const names = female ? FEMALE_NAMES : MALE_NAMES;
   const [ownPrefix, ownName] = pick(c.rnd, SURNAMES);
@@ -210,7 +213,10 @@ function addPatient(c: PatientContext, bsn: string, gp: Professional): void {
     resourceType: 'Patient',
     id: c.patientId,
     meta: meta(PROFILE.patient),
-    identifier: [{ system: NS.bsn, value: bsn }],
+    // A BSN only from the test range; beyond it the region's own number, never a BSN that may be a real person's.
+    identifier: [
+      bsn ? { system: NS.bsn, value: bsn } : { system: GENERATED_PATIENT, value: `P${digits(c.index, 7)}` },
+    ],
     active: true,
     name: [officialName(name)],
     telecom: [phone(`+3159${digits(between(c.rnd, 0, 9_999_999), 7)}`, 'home')],
