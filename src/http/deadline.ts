@@ -22,13 +22,13 @@ export function requestDeadline(deadlineMs: number): RequestHandler {
         controller.abort(err);
       }, deadlineMs);
     };
-    if (req.complete) start();
-    else req.once('end', start);
+    // `complete` turns true once the whole body has arrived, whether or not anything has read it yet. Waiting for
+    // 'end' instead would wait for a reader, and authentication runs before the body is read: a request whose
+    // authentication hung on the database then never met its deadline.
+    const startWhenReceived = () => (req.complete ? start() : (timer = setTimeout(startWhenReceived, 20)));
+    startWhenReceived();
     // 'close' comes when the response is complete, and when the client went away first.
-    res.on('close', () => {
-      req.off('end', start);
-      clearTimeout(timer);
-    });
+    res.on('close', () => clearTimeout(timer));
     runCancellable(controller.signal, next);
   };
 }
