@@ -14,6 +14,15 @@ export interface BulkVersion {
 }
 
 const text = (name: string) => ({ name, type: 'text[]' });
+// The columns `resource` and `resource_version` share, in the order of owner() below.
+const VERSION_COLUMNS = [
+  text('resource_type'),
+  text('id'),
+  { name: 'version_id', type: 'integer[]' },
+  { name: 'last_updated', type: 'timestamptz[]' },
+  { name: 'deleted', type: 'boolean[]' },
+];
+const CONTENT = { name: 'content', type: 'jsonb[]' };
 
 /**
  * Inserts new resources (version 1, method POST) with all their rows in ONE statement: resource_version,
@@ -28,27 +37,12 @@ export async function insertNewVersions(q: Queryable, versions: readonly BulkVer
   const tables: TableRows[] = [
     {
       table: 'resource_version',
-      columns: [
-        text('resource_type'),
-        text('id'),
-        { name: 'version_id', type: 'integer[]' },
-        { name: 'last_updated', type: 'timestamptz[]' },
-        { name: 'deleted', type: 'boolean[]' },
-        text('method'),
-        { name: 'content', type: 'jsonb[]' },
-      ],
+      columns: [...VERSION_COLUMNS, text('method'), CONTENT],
       rows: versions.map((v, i) => [...owner(v), 'POST', json[i]]),
     },
     {
       table: 'resource',
-      columns: [
-        text('resource_type'),
-        text('id'),
-        { name: 'version_id', type: 'integer[]' },
-        { name: 'last_updated', type: 'timestamptz[]' },
-        { name: 'deleted', type: 'boolean[]' },
-        { name: 'content', type: 'jsonb[]' },
-      ],
+      columns: [...VERSION_COLUMNS, CONTENT],
       rows: versions.map((v, i) => [...owner(v), json[i]]),
     },
     ...mergeTables(versions.flatMap((v) => v.tables)),

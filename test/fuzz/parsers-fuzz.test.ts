@@ -17,6 +17,7 @@ import { uziPersonProblem } from '../../src/domain/uzi';
 import { hostileJson, hostileString, HOSTILE_DATES, PERCENT_JUNK } from './hostile-values';
 import { describeMutation, jsonPaths, mutate, type Mutation } from './json-paths';
 import { describeFuzz, fcParams, timeoutFor } from './fuzz-config';
+import { RESULT_PARAMS } from '../../src/fhir/search/result-params';
 
 /**
  * Issue 8 §2, the input takers below HTTP, fuzzed directly (cheap, so many cases): each may refuse its input only
@@ -57,16 +58,7 @@ describeFuzz('search parameter parser', () => {
         fc
           .tuple(fc.constantFrom(...searchableParams(type).map((p) => p.code)), hostileString)
           .map(([c, m]) => `${c}:${m}`),
-        fc.constantFrom(
-          '_count',
-          '_sort',
-          '_include',
-          '_revinclude',
-          '_summary',
-          '_total',
-          '_elements',
-          '_cursor',
-        ),
+        fc.constantFrom(...RESULT_PARAMS, '_cursor'),
         hostileString,
       ),
     ),

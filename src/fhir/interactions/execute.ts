@@ -12,6 +12,7 @@ import { isSupportedType } from '../../kernel/resource-types';
 import { historyInstant, wantsHistoryTotal } from './history-params';
 import { pageSize, parseCount } from '../search/count';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
+import { FORMAT_PARAMS } from '../search/result-params';
 
 export type SearchFn = (
   q: Queryable,
@@ -209,7 +210,7 @@ export class Executor {
 
   private async history(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
     this.scope(ctx, req.resourceType ?? '*', 'r');
-    const known = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty', '_total']);
+    const known = new Set<string>(['_count', '_since', '_at', '_cursor', '_total', ...FORMAT_PARAMS]);
     if (req.kind === 'history-system') known.add('_type');
     const unknown = req.query.find(([k]) => !known.has(k));
     if (unknown && !req.lenient)

@@ -3,6 +3,7 @@
  * walker in release-filter.ts applies it; README "Pseudonymised output" shows the same table in prose.
  */
 import { IdentifierSystem } from '../../domain/identifier-systems';
+import { FORMAT_PARAMS, RESULT_PARAMS } from '../search/result-params';
 
 export const BSN_SYSTEM = IdentifierSystem.bsn;
 
@@ -127,17 +128,10 @@ export const PERSON_SEARCH_PARAMS: ReadonlySet<string> = new Set([
 
 /** Query parameters that select, page or shape results and carry no data values. */
 export const CONTROL_PARAMS: ReadonlySet<string> = new Set([
-  '_count',
-  '_total',
-  '_summary',
-  '_elements',
-  '_include',
-  '_revinclude',
-  '_format',
-  '_pretty',
+  ...RESULT_PARAMS,
+  ...FORMAT_PARAMS,
+  '_cursor',
   '_since',
   '_at',
-  '_sort',
-  '_cursor',
   '_type',
 ]);

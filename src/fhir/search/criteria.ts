@@ -1,21 +1,9 @@
 import { hasLoneSurrogate } from '../../kernel/unicode';
 import { badRequest } from '../../kernel/outcome';
+import { FORMAT_PARAMS, RESULT_PARAMS } from './result-params';
 
 // Result controls shape a page; as conditional criteria they would silently widen the match.
-const NOT_CRITERIA = new Set([
-  '_count',
-  '_sort',
-  '_include',
-  '_revinclude',
-  '_summary',
-  '_total',
-  '_elements',
-  '_cursor',
-  '_format',
-  '_pretty',
-  '_contained',
-  '_containedType',
-]);
+const NOT_CRITERIA = new Set([...RESULT_PARAMS, ...FORMAT_PARAMS, '_cursor', '_contained', '_containedType']);
 
 function decode(text: string): string | undefined {
   try {

@@ -3,6 +3,7 @@ import type { Position } from '../../store/search/match-query';
 import type { SortKey } from '../../store/search/keyset';
 import { hasLoneSurrogate } from '../../kernel/unicode';
 import { badRequest } from '../../kernel/outcome';
+import { FORMAT_PARAMS, RESULT_PARAMS } from './result-params';
 
 /** Where a page starts: after (next) or before (previous) the row with these sort values. */
 export interface Cursor {
@@ -18,16 +19,7 @@ interface CursorJson {
 }
 
 // Parameters that change what a page shows, not which rows match or their order: a cursor survives them.
-const PRESENTATION = new Set([
-  '_count',
-  '_total',
-  '_elements',
-  '_summary',
-  '_include',
-  '_revinclude',
-  '_format',
-  '_pretty',
-]);
+const PRESENTATION = new Set<string>([...RESULT_PARAMS.filter((p) => p !== '_sort'), ...FORMAT_PARAMS]);
 
 /** A short fingerprint of the filters and sort, so a cursor cannot be replayed against another search. */
 export function searchFingerprint(resourceType: string, used: ReadonlyArray<[string, string]>): string {

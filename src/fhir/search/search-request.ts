@@ -6,6 +6,7 @@ import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { parseFilter, requireParam } from './filter-parser';
 import { parseCount } from './count';
 import { hasLoneSurrogate } from '../../kernel/unicode';
+import { FORMAT_PARAMS } from './result-params';
 
 export type Summary = 'true' | 'false' | 'count' | 'text' | 'data';
 export type TotalMode = 'none' | 'estimate' | 'accurate';
@@ -30,7 +31,7 @@ export interface SearchRequest {
 }
 
 // R4 http.html#parameters: format and pretty-printing are the REST layer's business (links repeat them).
-const ALWAYS_IGNORED = new Set(['_format', '_pretty']);
+const ALWAYS_IGNORED = new Set<string>(FORMAT_PARAMS);
 const SUMMARIES: readonly string[] = ['true', 'false', 'count', 'text', 'data'];
 const TOTALS: readonly string[] = ['none', 'estimate', 'accurate'];
 
