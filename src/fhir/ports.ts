@@ -12,7 +12,10 @@ export interface AccessGuard {
   checkScope(caller: Caller, resourceType: string, interaction: Interaction): void;
   /** May this caller see this stored resource? (reads, vreads, history entries) */
   canRead(db: Queryable, ctx: RequestContext, resource: Resource): Promise<boolean>;
-  /** Throws when the caller may not make this change; runs inside the write transaction. */
+  /**
+   * Throws when the caller may not make this change; runs inside the write transaction, on a resource that has
+   * passed validation (the repository validates first), so its references are well-formed.
+   */
   checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
 }
 

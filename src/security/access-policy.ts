@@ -11,7 +11,7 @@ import {
 import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
 import type { AccessGuard } from '../fhir/ports';
 import { SUPPORTED_TYPES } from '../kernel/resource-types';
-import { FhirError, issue, unprocessable } from '../kernel/outcome';
+import { FhirError, issue } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
@@ -332,9 +332,7 @@ export class AccessPolicy implements AccessGuard {
     change: WriteChange,
     list: 'allowed' | 'related',
   ): Promise<boolean> {
-    const ids = [
-      ...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsOfWrite(r) : []))),
-    ];
+    const ids = [...new Set([change.resource, change.previous].flatMap((r) => (r ? patientsAbout(r) : [])))];
     if (ids.length === 0) return false;
     const patients = await this.patientsOf(q, caller, await this.partyOf(q, caller), ids);
     return ids.every((id) => patients[list].includes(id));
@@ -371,24 +369,6 @@ function patientSet(restriction: AccessRestriction): ReadonlySet<string> {
     patientSets.set(restriction, set);
   }
   return set;
-}
-
-/**
- * The patients a resource being written is about. The access check runs before validation, so the incoming JSON
- * may be malformed (a reference that is a number makes FHIRPath's resolve() throw): that is the client's error.
- */
-function patientsOfWrite(resource: Resource): string[] {
-  try {
-    return patientsAbout(resource);
-  } catch (err) {
-    throw unprocessable([
-      issue(
-        'invalid',
-        `The ${resource.resourceType}'s patient references cannot be read (${(err as Error).message}); ` +
-          'send each reference as a JSON object whose `reference` is a string',
-      ),
-    ]);
-  }
 }
 
 /** Whether two lists of References name the same targets (ignoring display and key order). */
