@@ -106,14 +106,7 @@ export function parseBody(text: string, format: Format, maxDepth: number): Resou
   } catch (err) {
     throw new FhirError(400, [issue('structure', `The body is not valid JSON: ${(err as Error).message}`)]);
   }
-  const problem = bodyProblem(value, maxDepth);
-  if (problem?.kind === 'nul') throw nulError();
-  if (problem?.kind === 'surrogate') throw surrogateError(problem.path);
-  if (problem?.kind === 'depth') {
-    throw new FhirError(400, [
-      issue('too-costly', `The JSON body nests deeper than the allowed ${maxDepth} levels`),
-    ]);
-  }
+  rejectProblem(bodyProblem(value, maxDepth), maxDepth);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FhirError(400, [issue('structure', 'The body must be a JSON object with a resourceType')]);
   }
@@ -141,15 +134,18 @@ const surrogateError = (path: string) =>
   ]);
 
 function rejectBadText<T>(value: T): T {
-  const problem = bodyProblem(value, Infinity);
-  if (problem?.kind === 'nul') throw nulError();
-  if (problem?.kind === 'surrogate') throw surrogateError(problem.path);
+  rejectProblem(bodyProblem(value, Infinity), Infinity);
   return value;
 }
 
-/** True when any key or string value contains U+0000. */
-export function hasNulCharacter(root: unknown): boolean {
-  return bodyProblem(root, Infinity)?.kind === 'nul';
+function rejectProblem(problem: BodyProblem | undefined, maxDepth: number): void {
+  if (problem?.kind === 'nul') throw nulError();
+  if (problem?.kind === 'surrogate') throw surrogateError(problem.path);
+  if (problem?.kind === 'depth') {
+    throw new FhirError(400, [
+      issue('too-costly', `The JSON body nests deeper than the allowed ${maxDepth} levels`),
+    ]);
+  }
 }
 
 type BodyProblem = { kind: 'nul' | 'depth' } | { kind: 'surrogate'; path: string };
