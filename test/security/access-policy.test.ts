@@ -10,6 +10,7 @@ import type { OrganizationKind } from '../../src/kernel/caller';
 import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
 import { ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
 import { caller, freshDatabase, patientsOf, put } from './security-test-support';
+import { removeIndexes } from '../../src/fhir/search/indexer';
 
 const ref = (reference: string) => ({ reference });
 const ura = (value: string) => ({ identifier: { system: URA_SYSTEM, value } });
@@ -489,7 +490,11 @@ describe('write matrix', () => {
 
 describe('patient objection (Consent deny)', () => {
   afterEach(async () => {
-    await db.pool.query(`DELETE FROM resource WHERE resource_type = 'Consent' AND id LIKE 'obj-%'`);
+    // As a delete through the repository does: the resource and its index and care-relation rows go together.
+    const gone = await db.pool.query<{ id: string }>(
+      `DELETE FROM resource WHERE resource_type = 'Consent' AND id LIKE 'obj-%' RETURNING id`,
+    );
+    for (const { id } of gone.rows) await removeIndexes(db.pool, 'Consent', id);
   });
 
   it('a deny for the VVT kind blocks the VVT from the patient, not the GP; withdrawing restores access', async () => {

@@ -28,17 +28,16 @@ CREATE INDEX care_deny_source ON care_deny (resource_type, id);
 
 -- Whether an objection blocks the party (named by names) from the patient: as in Mitz (patient-objection.ts) the
 -- most specific provision naming it decides, deny winning at equal specificity, so a deny blocks unless a more
--- specific permit overrides it; only Consents that still stand count. PL/pgSQL, so that PostgreSQL plans this
--- once per connection instead of inside every access predicate (objections are rare; the probe is one index scan).
+-- specific permit overrides it (a withdrawn or deleted Consent leaves no rows). PL/pgSQL, so that PostgreSQL plans
+-- this once per connection instead of inside every access predicate (objections are rare; the probe is one index
+-- scan).
 CREATE FUNCTION care_denied(patient text, names text[]) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
 BEGIN
   RETURN EXISTS (SELECT 1 FROM care_deny cd WHERE cd.patient_id = patient AND cd.party = ANY(names) AND cd.deny
     AND (cd.starts IS NULL OR cd.starts <= statement_timestamp()) AND (cd.ends IS NULL OR cd.ends >= statement_timestamp())
-    AND EXISTS (SELECT 1 FROM resource c WHERE c.resource_type = cd.resource_type AND c.id = cd.id AND NOT c.deleted)
     AND NOT EXISTS (SELECT 1 FROM care_deny cp WHERE cp.patient_id = patient AND cp.party = ANY(names)
       AND NOT cp.deny AND cp.level > cd.level
-      AND (cp.starts IS NULL OR cp.starts <= statement_timestamp()) AND (cp.ends IS NULL OR cp.ends >= statement_timestamp())
-      AND EXISTS (SELECT 1 FROM resource c WHERE c.resource_type = cp.resource_type AND c.id = cp.id AND NOT c.deleted)));
+      AND (cp.starts IS NULL OR cp.starts <= statement_timestamp()) AND (cp.ends IS NULL OR cp.ends >= statement_timestamp())));
 END
 $$;
 
