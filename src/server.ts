@@ -5,7 +5,7 @@ import { loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './store/database';
 import { migrate } from './store/migrate';
 import { rebuildCareRelations } from './store/access-relations';
-import { RELATION_TYPES } from './security/care-relations';
+import { RELATION_TYPES } from './fhir/access/care-relations';
 import { indexResource } from './fhir/search/indexer';
 import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';

@@ -15,11 +15,16 @@ import { FhirError, issue } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
-import { relationKeys, type PatientSource } from './care-relations';
+import { relationKeys, type PatientSource } from '../fhir/access/care-relations';
 import { referenceRows } from '../fhir/search/param-values';
 import { localTarget } from '../kernel/reference';
-import { referenceNames, referencePatterns, referencesAt, type Party } from './patient-compartment';
-import { isPrivacyConsent } from './patient-objection';
+import {
+  referenceNames,
+  referencePatterns,
+  referencesAt,
+  type Party,
+} from '../fhir/access/patient-compartment';
+import { isPrivacyConsent } from '../fhir/access/patient-objection';
 import { AGB_SYSTEM, URA_SYSTEM } from './naming-systems';
 import { CLINICAL_TYPES, DIRECTORY_TYPES } from '../kernel/resource-types';
 
@@ -39,7 +44,7 @@ type WriteRule =
 type WriteRules = Partial<Record<WriteChange['interaction'], WriteRule[]>>;
 
 interface KindPolicy {
-  /** How a patient becomes the organisation's (the care relation rows, src/security/care-relations.ts). */
+  /** How a patient becomes the organisation's (the care relation rows, src/fhir/access/care-relations.ts). */
   patients: PatientSource[];
   /** Types visible at all (directory types always are); every other type is hidden, even in a compartment. */
   visible: readonly string[];

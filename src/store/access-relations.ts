@@ -86,7 +86,7 @@ export const relationParams = (sql: SqlParams, keys: RelationKeys): RelationPara
 /**
  * Whether the patient in SQL expression `patient` is the caller's: related by one of its reasons (an index probe
  * on care_relation), and (unless only `related` is asked) not blocked by an objection (care_denied, migration 006:
- * the Mitz precedence of src/security/patient-objection.ts).
+ * the Mitz precedence of src/fhir/access/patient-objection.ts).
  */
 export function relatedPatientSql(p: RelationParams, patient: string, related = false): string {
   const exists = `EXISTS (SELECT 1 FROM care_relation cr WHERE cr.patient_id = ${patient}

@@ -8,7 +8,7 @@ import type { RequestContext, WriteChange } from '../../src/kernel/request-conte
 import { FhirError } from '../../src/kernel/outcome';
 import type { OrganizationKind } from '../../src/kernel/caller';
 import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
-import { ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
+import { ORGANIZATION_KIND_SYSTEM } from '../../src/fhir/access/patient-objection';
 import { caller, freshDatabase, patientsOf, put } from './security-test-support';
 import { removeIndexes } from '../../src/fhir/search/indexer';
 

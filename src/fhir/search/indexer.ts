@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import { replaceIndexRows, retireIndexRows, type ResourceIndex } from '../../store/lookups/index-rows';
 import { referenceLookup } from '../../store/lookups/reference';
-import { careRelations } from '../../security/care-relations';
+import { careRelations } from '../access/care-relations';
 import { compartmentPatients } from './compartment';
 import { paramRows } from './param-values';
 

@@ -86,7 +86,7 @@ export function indexTableRows(
   return tables.filter((t) => t.rows.length);
 }
 
-/** The care relation and deny rows a resource causes (src/security/care-relations.ts), as table rows. */
+/** The care relation and deny rows a resource causes (src/fhir/access/care-relations.ts), as table rows. */
 function relationTables(resourceType: string, id: string, relations: CareRelations): TableRows[] {
   // The same relation may follow from two elements (a member listed twice): the key is unique.
   const unique = new Map(relations.relations.map((r) => [`${r.patientId}\n${r.party}\n${r.reason}`, r]));

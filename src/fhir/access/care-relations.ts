@@ -1,7 +1,7 @@
 import type { Consent, Reference, Resource } from '@medplum/fhirtypes';
-import type { CareDenyRow, CareRelationRow, CareRelations, RelationKeys } from '../store/access-relations';
-import { indexKey, type IndexRow } from '../store/lookups/lookup';
-import type { OrganizationKind } from '../kernel/caller';
+import type { CareDenyRow, CareRelationRow, CareRelations, RelationKeys } from '../../store/access-relations';
+import { indexKey, type IndexRow } from '../../store/lookups/lookup';
+import type { OrganizationKind } from '../../kernel/caller';
 import { referencesAt, type Party } from './patient-compartment';
 import {
   EVERYONE,

@@ -7,16 +7,16 @@ import type {
   Patient,
   Task,
 } from '@medplum/fhirtypes';
-import { blocks, ORGANIZATION_KIND_SYSTEM } from '../../src/security/patient-objection';
-import type { Database } from '../../src/store/database';
-import type { RequestContext } from '../../src/kernel/request-context';
-import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
-import { RELATION_TYPES } from '../../src/security/care-relations';
-import { indexResource, removeIndexes } from '../../src/fhir/search/indexer';
-import { rebuildCareRelations } from '../../src/store/access-relations';
-import { tokenLookup } from '../../src/store/lookups/token';
-import { pageSql } from '../../src/store/search/match-query';
-import { caller, freshDatabase, patientsOf, put } from './security-test-support';
+import { blocks, ORGANIZATION_KIND_SYSTEM } from '../../../src/fhir/access/patient-objection';
+import type { Database } from '../../../src/store/database';
+import type { RequestContext } from '../../../src/kernel/request-context';
+import { AccessPolicy, URA_SYSTEM } from '../../../src/security/access-policy';
+import { RELATION_TYPES } from '../../../src/fhir/access/care-relations';
+import { indexResource, removeIndexes } from '../../../src/fhir/search/indexer';
+import { rebuildCareRelations } from '../../../src/store/access-relations';
+import { tokenLookup } from '../../../src/store/lookups/token';
+import { pageSql } from '../../../src/store/search/match-query';
+import { caller, freshDatabase, patientsOf, put } from '../../security/security-test-support';
 
 // Care relations are rows written with the resource that causes them (issue 9): these tests change the causing
 // resource and check what the caller sees next, through the policy as the service uses it.

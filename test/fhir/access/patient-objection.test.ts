@@ -1,6 +1,6 @@
 import type { Consent } from '@medplum/fhirtypes';
-import { ORGANIZATION_KIND_SYSTEM, sharingDecision } from '../../src/security/patient-objection';
-import { URA_SYSTEM } from '../../src/security/access-policy';
+import { ORGANIZATION_KIND_SYSTEM, sharingDecision } from '../../../src/fhir/access/patient-objection';
+import { URA_SYSTEM } from '../../../src/security/access-policy';
 
 const gp = {
   kind: 'gp' as const,

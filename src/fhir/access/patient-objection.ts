@@ -1,5 +1,5 @@
 import type { Consent, ConsentProvision } from '@medplum/fhirtypes';
-import type { OrganizationKind } from '../kernel/caller';
+import type { OrganizationKind } from '../../kernel/caller';
 import { referenceNames, type Party } from './patient-compartment';
 
 /** The project's code system for organisation kinds (the Mitz "category of data holder", simplified). */
