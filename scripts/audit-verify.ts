@@ -6,8 +6,8 @@
  */
 import { loadConfig } from '../src/config';
 import { describeError, openExistingDatabase } from '../src/store/existing-database';
-import { verifyAuditLog } from '../src/security/audit-seal';
-import { verifyLegacyChain } from '../src/security/audit-legacy';
+import { verifyAuditLog } from '../src/audit/audit-seal';
+import { verifyLegacyChain } from '../src/audit/audit-legacy';
 
 const note = (line: string) => process.stderr.write(`audit:verify: ${line}\n`);
 

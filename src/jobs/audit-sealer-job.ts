@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { LeaderSession } from '../store/leader-session';
-import { sealRound } from '../security/audit-seal';
+import { sealRound } from '../audit/audit-seal';
 
 // Any constant: the session holding it is the one sealer across all instances (so the chain stays one line).
 const AUDIT_SEALER_LOCK = 75132029;

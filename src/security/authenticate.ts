@@ -3,7 +3,7 @@ import { errors as joseErrors } from 'jose';
 import type { Database } from '../store/database';
 import { issue, operationOutcome } from '../kernel/outcome';
 import { callerFrom, type AccessTokens } from './access-token';
-import type { AuditTrail } from './audit-trail';
+import type { AuditTrail } from '../audit/audit-trail';
 import type { ClientRegistry } from './client-registry';
 import type { SecurityConfig } from '../config';
 import { originFor } from './security-config';

@@ -18,5 +18,5 @@ export async function createSecurity(
 }
 
 export type { Security } from './build-security';
-export { verifyAuditLog } from './audit-seal';
+export { verifyAuditLog } from '../audit/audit-seal';
 export { jsonDepthVerifier, assertJsonDepth } from './hardening';

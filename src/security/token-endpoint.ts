@@ -12,7 +12,7 @@ import type { Database, Queryable } from '../store/database';
 import { claimJti } from '../store/used-jti';
 import type { RequestContext } from '../kernel/request-context';
 import type { AccessTokens, ActingUser } from './access-token';
-import type { AuditTrail } from './audit-trail';
+import type { AuditTrail } from '../audit/audit-trail';
 import type { ClientRegistry } from './client-registry';
 import type { ClientRecord } from '../store/clients';
 import { grantScopes, parseScopes } from './scopes';

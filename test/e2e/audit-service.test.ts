@@ -1,7 +1,7 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { loadConfig } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
-import { sealLag, verifyAuditLog } from '../../src/security/audit-seal';
+import { sealLag, verifyAuditLog } from '../../src/audit/audit-seal';
 import { createTestDatabaseUrl, requestToken, type Role } from '../support/test-server';
 import { newFromExample } from '../support/fixtures';
 

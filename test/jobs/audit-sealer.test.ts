@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Database } from '../../src/store/database';
 import { createDatabase } from '../../src/store/database';
 import type { AuditEntry, RequestContext } from '../../src/kernel/request-context';
-import { AuditTrail } from '../../src/security/audit-trail';
-import { sealLag, sealRound, verifyAuditLog } from '../../src/security/audit-seal';
+import { AuditTrail } from '../../src/audit/audit-trail';
+import { sealLag, sealRound, verifyAuditLog } from '../../src/audit/audit-seal';
 import { AuditSealerJob } from '../../src/jobs/audit-sealer-job';
 import { createTestDatabase } from '../support/test-database';
 import { caller } from '../security/security-test-support';
-import { auditRowCount, sealAll } from '../security/audit-support';
+import { auditRowCount, sealAll } from '../audit/audit-support';
 
 const gp = caller('gp', { ura: '90000011' });
 const ctx = (requestId: string): RequestContext => ({ requestId, baseUrl: 'x', caller: gp });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { auditVerify } from '../../scripts/audit-verify';
 import { describeError, openExistingDatabase } from '../../src/store/existing-database';
 import { startTestServer } from '../support/test-server';
-import { sealLag } from '../../src/security/audit-seal';
+import { sealLag } from '../../src/audit/audit-seal';
 
 const tmp = (name: string) => path.join(os.tmpdir(), `meso-${name}-${process.pid}-${Date.now()}`);
 

@@ -16,7 +16,7 @@ import { buildSecurity, type Security } from '../../src/security/build-security'
 import { seedClients, type ClientRecord } from '../../src/store/clients';
 import { FhirError } from '../../src/kernel/outcome';
 import { freshDatabase, testConfig } from './security-test-support';
-import { latestEvent } from './audit-support';
+import { latestEvent } from '../audit/audit-support';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

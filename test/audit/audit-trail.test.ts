@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../src/store/database';
 import type { AuditEntry, RequestContext } from '../../src/kernel/request-context';
-import { AuditTrail } from '../../src/security/audit-trail';
-import { verifyAuditLog } from '../../src/security/audit-seal';
-import { BSN_SYSTEM, CLIENT_ID_SYSTEM, PREVIOUS_HASH_URL } from '../../src/security/audit-event';
-import { verifyLegacyChain } from '../../src/security/audit-legacy';
-import { canonicalJson } from '../../src/security/audit-record';
+import { AuditTrail } from '../../src/audit/audit-trail';
+import { verifyAuditLog } from '../../src/audit/audit-seal';
+import { BSN_SYSTEM, CLIENT_ID_SYSTEM, PREVIOUS_HASH_URL } from '../../src/audit/audit-event';
+import { verifyLegacyChain } from '../../src/audit/audit-legacy';
+import { canonicalJson } from '../../src/audit/audit-record';
 import { URA_SYSTEM } from '../../src/security/access-policy';
 import { auditStorageBytes } from '../../src/store/audit-log';
-import { caller, freshDatabase, put } from './security-test-support';
+import { caller, freshDatabase, put } from '../security/security-test-support';
 import { auditRowCount, latestEvent as latest, sealAll } from './audit-support';
 
 const gp = {

@@ -8,9 +8,9 @@ import {
   SERVICE_SYSTEM,
   URA_SYSTEM,
   UZI_ROLE_SYSTEM,
-} from './naming-systems';
+} from '../security/naming-systems';
 
-export { BSN_SYSTEM, CLIENT_ID_SYSTEM } from './naming-systems';
+export { BSN_SYSTEM, CLIENT_ID_SYSTEM } from '../security/naming-systems';
 /** Each AuditEvent carries the chain hash of the one before it (see audit-trail.ts). */
 export const PREVIOUS_HASH_URL = 'https://meso-zorg.nl/fhir/StructureDefinition/audit-previous-hash';
 

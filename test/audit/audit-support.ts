@@ -2,8 +2,8 @@ import pg from 'pg';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Database } from '../../src/store/database';
 import { searchAuditRows } from '../../src/store/audit-log';
-import { auditEventOf } from '../../src/security/audit-record';
-import { sealRound } from '../../src/security/audit-seal';
+import { auditEventOf } from '../../src/audit/audit-record';
+import { sealRound } from '../../src/audit/audit-seal';
 
 /** The newest audit record as the AuditEvent admins get. */
 export async function latestEvent(db: Database): Promise<AuditEvent> {

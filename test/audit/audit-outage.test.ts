@@ -1,9 +1,9 @@
 import type { Database } from '../../src/store/database';
-import { AuditTrail } from '../../src/security/audit-trail';
-import { verifyAuditLog } from '../../src/security/audit-seal';
+import { AuditTrail } from '../../src/audit/audit-trail';
+import { verifyAuditLog } from '../../src/audit/audit-seal';
 import { sealAll } from './audit-support';
 import { classifyDatabaseError } from '../../src/store/database-errors';
-import { caller, freshDatabase } from './security-test-support';
+import { caller, freshDatabase } from '../security/security-test-support';
 
 const gp = caller('gp', { ura: '90000011' });
 const entry = {

@@ -4,7 +4,7 @@ import type { AuditEntry, RequestContext } from '../kernel/request-context';
 import type { AuditRow, AuditRowInput } from '../store/audit-log';
 import type { Caller } from '../kernel/caller';
 import { buildAuditEvent, safeText, type AuditedPatient } from './audit-event';
-import { BSN_SYSTEM } from './naming-systems';
+import { BSN_SYSTEM } from '../security/naming-systems';
 import { storedPatientsAbout } from '../fhir/search/compartment';
 import { localTarget } from '../kernel/reference';
 

@@ -1,10 +1,10 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Database } from '../../src/store/database';
-import { AuditTrail } from '../../src/security/audit-trail';
-import { verifyAuditLog } from '../../src/security/audit-seal';
-import { BSN_SYSTEM } from '../../src/security/audit-event';
+import { AuditTrail } from '../../src/audit/audit-trail';
+import { verifyAuditLog } from '../../src/audit/audit-seal';
+import { BSN_SYSTEM } from '../../src/audit/audit-event';
 import { searchAuditRows } from '../../src/store/audit-log';
-import { auditEventOf } from '../../src/security/audit-record';
+import { auditEventOf } from '../../src/audit/audit-record';
 import { caller, freshDatabase, put } from '../security/security-test-support';
 import { sealAll } from './audit-support';
 
