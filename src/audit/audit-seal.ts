@@ -1,7 +1,8 @@
 import type { Queryable } from '../store/database';
 import {
+  abortSealRound,
   beginSealRound,
-  insertSeals,
+  endSealRound,
   sealedPage,
   strayAuditRow,
   unsealedBacklog,
@@ -34,11 +35,10 @@ export async function sealRound(client: Queryable, limit = 5000): Promise<number
       previous = rowHash(previous, row);
       return { seq: ++seq, auditId: row.id, hash: previous };
     });
-    if (seals.length) await insertSeals(client, seals, horizon);
-    await client.query('COMMIT');
+    await endSealRound(client, seals, horizon);
     return seals.length;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await abortSealRound(client);
     throw err;
   }
 }

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import type { Database, Queryable } from '../store/database';
+import { isPool, type Database, type Queryable } from '../store/database';
 import type { AuditEntry, RequestContext } from '../kernel/request-context';
 import type { AuditSink } from '../fhir/ports';
 import { contentsOf, insertAuditRows, newestPatients, type AuditRowInput } from '../store/audit-log';
@@ -41,7 +40,7 @@ export class AuditTrail implements AuditSink {
   ) {}
 
   async record(q: Queryable, ctx: RequestContext, entry: AuditEntry, network?: string): Promise<void> {
-    if (q === this.db.pool || q instanceof pg.Pool) {
+    if (q === this.db.pool || isPool(q)) {
       await new Promise<void>((resolve, reject) => {
         this.queue.push({ ctx, entry, network, resolve, reject });
         if (!this.flushing) void this.drain();

@@ -141,7 +141,7 @@ export async function unsealedRows(q: Queryable, horizon: number, limit: number)
   return res.rows;
 }
 
-export async function insertSeals(
+async function insertSeals(
   q: Queryable,
   seals: ReadonlyArray<{ seq: number; auditId: number; hash: Buffer }>,
   horizon: number,
@@ -151,6 +151,21 @@ export async function insertSeals(
      SELECT seq, audit_id, $4, hash FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS u(seq, audit_id, hash)`,
     [seals.map((s) => s.seq), seals.map((s) => s.auditId), seals.map((s) => s.hash), horizon],
   );
+}
+
+/** Ends the round that beginSealRound opened: its seals (if any), then COMMIT. */
+export async function endSealRound(
+  client: Queryable,
+  seals: ReadonlyArray<{ seq: number; auditId: number; hash: Buffer }>,
+  horizon: number,
+): Promise<void> {
+  if (seals.length) await insertSeals(client, seals, horizon);
+  await client.query('COMMIT');
+}
+
+/** Rolls the round back; never throws, since the connection may be what failed. */
+export async function abortSealRound(client: Queryable): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
 }
 
 /** The next months' partitions (idempotent; the sealer's leader calls it now and then). */

@@ -12,6 +12,11 @@ export interface Queryable {
   ): Promise<pg.QueryResult<R>>;
 }
 
+/** Whether `q` is a pool (each statement commits on its own), not a client inside a transaction. */
+export function isPool(q: Queryable): boolean {
+  return q instanceof pg.Pool;
+}
+
 export interface Database {
   pool: pg.Pool;
   /**
