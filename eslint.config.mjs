@@ -15,13 +15,6 @@ const SHARED_SYNTAX = [
 ];
 
 const HTTP_EDGE = ['src/app.ts', 'src/http/**/*.ts', 'src/fhir/rest/**/*.ts'];
-// TODO(issue 9): the security HTTP edge (SMART token endpoint, authentication, hardening) still imports express.
-const HTTP_EDGE_TODO = [
-  'src/security/build-security.ts',
-  'src/security/token-endpoint.ts',
-  'src/security/authenticate.ts',
-  'src/security/hardening.ts',
-];
 
 const OUTSIDE_OWN_FOLDER = ['..', '../*', '../**', 'src/*', 'src/**'];
 const NO_EXPRESS = {
@@ -80,12 +73,12 @@ const NO_SQL_CALLS = {
 
 function layering() {
   const src = ['src/**/*.ts'];
-  const named = ['src/domain/**', 'src/kernel/**', 'src/store/**', ...HTTP_EDGE, ...HTTP_EDGE_TODO];
+  const named = ['src/domain/**', 'src/kernel/**', 'src/store/**', ...HTTP_EDGE];
   return [
     { files: ['src/domain/**/*.ts'], ...restrict(RULES.domain) },
     { files: ['src/kernel/**/*.ts'], ...restrict(RULES.kernel) },
     { files: ['src/store/**/*.ts'], ...restrict(RULES.store) },
-    { files: [...HTTP_EDGE, ...HTTP_EDGE_TODO], ...restrict(RULES.httpEdge) },
+    { files: HTTP_EDGE, ...restrict(RULES.httpEdge) },
     { files: src, ignores: named, ...restrict(RULES.rest) },
     { files: src, ignores: ['src/store/**'], ...NO_SQL_CALLS },
   ];

@@ -6,9 +6,9 @@
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/store/migrate';
 import { describeError, openExistingDatabase } from '../src/store/existing-database';
-import { createSecurity } from '../src/security/security-layer';
+import { createSecurity } from '../src/http/security/security-layer';
 import { grantScopes, parseScopes } from '../src/security/scopes';
-import { actingUserFrom } from '../src/security/token-endpoint';
+import { actingUserFrom } from '../src/http/security/token-endpoint';
 import { findDemoClient, readPrivateJwk, requestAccessToken } from '../src/security/backend-services-client';
 
 export const USAGE = `Usage: npm run token -- --client <client_id> [options]

@@ -10,7 +10,7 @@ import { indexResource } from './fhir/search/indexer';
 import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';
 import { loadDemoData } from './demo-data-loader';
-import { createSecurity } from './security/security-layer';
+import { createSecurity } from './http/security/security-layer';
 import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
 import { startJobs, type Jobs } from './jobs/worker';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Config, SecurityConfig } from '../config';
-import type { Database } from '../store/database';
+import type { Config, SecurityConfig } from '../../config';
+import type { Database } from '../../store/database';
 import { buildSecurity, type Security, type SecurityOptions } from './build-security';
 
 /**
@@ -18,5 +18,5 @@ export async function createSecurity(
 }
 
 export type { Security } from './build-security';
-export { verifyAuditLog } from '../audit/audit-seal';
+export { verifyAuditLog } from '../../audit/audit-seal';
 export { jsonDepthVerifier, assertJsonDepth } from './hardening';

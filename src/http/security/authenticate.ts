@@ -1,12 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors as joseErrors } from 'jose';
-import type { Database } from '../store/database';
-import { issue, operationOutcome } from '../kernel/outcome';
-import { callerFrom, type AccessTokens } from './access-token';
-import type { AuditTrail } from '../audit/audit-trail';
-import type { ClientRegistry } from './client-registry';
-import type { SecurityConfig } from '../config';
-import { originFor } from './security-config';
+import type { Database } from '../../store/database';
+import { issue, operationOutcome } from '../../kernel/outcome';
+import { callerFrom, type AccessTokens } from '../../security/access-token';
+import type { AuditTrail } from '../../audit/audit-trail';
+import type { ClientRegistry } from '../../security/client-registry';
+import type { SecurityConfig } from '../../config';
+import { originFor } from '../../security/security-config';
 import { requestIdOf } from './token-endpoint';
 
 export interface AuthenticateDeps {

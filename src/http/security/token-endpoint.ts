@@ -8,19 +8,19 @@ import {
   jwtVerify,
   type JWTPayload,
 } from 'jose';
-import type { Database, Queryable } from '../store/database';
-import { claimJti } from '../store/used-jti';
-import type { RequestContext } from '../kernel/request-context';
-import type { AccessTokens, ActingUser } from './access-token';
-import type { AuditTrail } from '../audit/audit-trail';
-import type { ClientRegistry } from './client-registry';
-import type { ClientRecord } from '../store/clients';
-import { grantScopes, parseScopes } from './scopes';
-import type { SecurityConfig } from '../config';
-import { originFor } from './security-config';
-import type { SigningKeys } from './signing-keys';
-import { AGB_SYSTEM, UZI_SYSTEM } from './naming-systems';
-import { classifyDatabaseError } from '../store/database-errors';
+import type { Database, Queryable } from '../../store/database';
+import { claimJti } from '../../store/used-jti';
+import type { RequestContext } from '../../kernel/request-context';
+import type { AccessTokens, ActingUser } from '../../security/access-token';
+import type { AuditTrail } from '../../audit/audit-trail';
+import type { ClientRegistry } from '../../security/client-registry';
+import type { ClientRecord } from '../../store/clients';
+import { grantScopes, parseScopes } from '../../security/scopes';
+import type { SecurityConfig } from '../../config';
+import { originFor } from '../../security/security-config';
+import type { SigningKeys } from '../../security/signing-keys';
+import { AGB_SYSTEM, UZI_SYSTEM } from '../../security/naming-systems';
+import { classifyDatabaseError } from '../../store/database-errors';
 
 export const TOKEN_PATH = '/auth/token';
 export const JWKS_PATH = '/.well-known/jwks.json';

@@ -7,8 +7,8 @@ import {
   jsonDepth,
   rateLimiter,
   securityHeaders,
-} from '../../src/security/hardening';
-import { FhirError } from '../../src/kernel/outcome';
+} from '../../../src/http/security/hardening';
+import { FhirError } from '../../../src/kernel/outcome';
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(app);

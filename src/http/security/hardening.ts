@@ -3,9 +3,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { FhirError, issue, operationOutcome } from '../kernel/outcome';
-import type { Caller } from '../kernel/caller';
-import type { SecurityConfig } from '../config';
+import { FhirError, issue, operationOutcome } from '../../kernel/outcome';
+import type { Caller } from '../../kernel/caller';
+import type { SecurityConfig } from '../../config';
 
 /** Security headers for a JSON API: nothing here is rendered as a page, so the CSP can be strict. */
 export function securityHeaders(): RequestHandler {

@@ -11,12 +11,12 @@ import {
   type JWK,
   type KeyLike,
 } from 'jose';
-import type { Database } from '../../src/store/database';
-import { buildSecurity, type Security } from '../../src/security/build-security';
-import { seedClients, type ClientRecord } from '../../src/store/clients';
-import { FhirError } from '../../src/kernel/outcome';
-import { freshDatabase, testConfig } from './security-test-support';
-import { latestEvent } from '../audit/audit-support';
+import type { Database } from '../../../src/store/database';
+import { buildSecurity, type Security } from '../../../src/http/security/build-security';
+import { seedClients, type ClientRecord } from '../../../src/store/clients';
+import { FhirError } from '../../../src/kernel/outcome';
+import { freshDatabase, testConfig } from '../../security/security-test-support';
+import { latestEvent } from '../../audit/audit-support';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

@@ -6,19 +6,19 @@ import express, {
   type Router,
 } from 'express';
 import type { Logger } from 'pino';
-import type { HttpSecurity } from '../app';
-import type { Database } from '../store/database';
-import { AccessTokens } from './access-token';
-import { AccessPolicy } from './access-policy';
-import { AuditTrail } from '../audit/audit-trail';
-import { AuditEventSearch } from '../audit/audit-search';
+import type { HttpSecurity } from '../../app';
+import type { Database } from '../../store/database';
+import { AccessTokens } from '../../security/access-token';
+import { AccessPolicy } from '../../security/access-policy';
+import { AuditTrail } from '../../audit/audit-trail';
+import { AuditEventSearch } from '../../audit/audit-search';
 import { authenticate } from './authenticate';
-import { ClientRegistry, configuredClients } from './client-registry';
-import { seedClients } from '../store/clients';
+import { ClientRegistry, configuredClients } from '../../security/client-registry';
+import { seedClients } from '../../store/clients';
 import { corsPolicy, rateLimiter, securityHeaders } from './hardening';
-import type { SecurityConfig } from '../config';
-import { isProduction } from './security-config';
-import { SigningKeys } from './signing-keys';
+import type { SecurityConfig } from '../../config';
+import { isProduction } from '../../security/security-config';
+import { SigningKeys } from '../../security/signing-keys';
 import { tokenRouter } from './token-endpoint';
 
 /** Everything src/security offers the rest of the service. */
