@@ -1,6 +1,6 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
-import type { AuditReader, AuditSearchOptions } from '../fhir/ports';
+import type { AuditReader, AuditSearchOptions } from './sink';
 import { badRequest } from '../kernel/outcome';
 import { auditRowById, searchAuditRows, type AuditQuery } from '../store/audit-log';
 import { auditEventOf } from './audit-record';

@@ -1,7 +1,7 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { isPool, type Database, type Queryable } from '../store/database';
 import type { AuditEntry, RequestContext } from '../kernel/request-context';
-import type { AuditSink } from '../fhir/ports';
+import type { AuditSink } from './sink';
 import { contentsOf, insertAuditRows, newestPatients, type AuditRowInput } from '../store/audit-log';
 import { classifyDatabaseError } from '../store/database-errors';
 import { auditRow, parseRef, patientsOf, refKey, type VersionRef } from './audit-record';

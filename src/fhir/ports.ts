@@ -1,8 +1,8 @@
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
 import type { Caller } from '../kernel/caller';
-import type { AuditEntry, Interaction, RequestContext, WriteChange } from '../kernel/request-context';
+import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
 
 // The ports the FHIR layer needs from security: it defines them, src/security implements them.
 
@@ -19,25 +19,5 @@ export interface AccessGuard {
   checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
 }
 
-/**
- * The NEN 7513 trail (implemented in src/security; no database types beyond Queryable, so a second sink, a log
- * stream or Kafka, can be added beside it). With a transaction, the entry commits or rolls back with the write;
- * with the pool it is durable when the promise resolves. No lock is taken: the chain is sealed afterwards.
- */
-export interface AuditSink {
-  record(q: Queryable, ctx: RequestContext, entry: AuditEntry): Promise<void>;
-}
-
-/** AuditEvent read and search, served from the audit trail (admins only; the access policy decides that). */
-export interface AuditReader {
-  read(q: Queryable, id: string): Promise<Resource | undefined>;
-  /** A searchset Bundle; FhirError 400 naming any parameter it does not support. */
-  search(q: Queryable, params: ReadonlyArray<[string, string]>, options: AuditSearchOptions): Promise<Bundle>;
-}
-
-export interface AuditSearchOptions {
-  baseUrl: string;
-  defaultCount: number;
-  maxCount: number;
-  lenient: boolean;
-}
+// The audit ports are src/audit's (the sink interface beside its implementations); the FHIR layer uses them.
+export type { AuditReader, AuditSearchOptions, AuditSink } from '../audit/sink';
