@@ -14,7 +14,11 @@ const SHARED_SYNTAX = [
   },
 ];
 
-const HTTP_EDGE = ['src/app.ts', 'src/http/**/*.ts', 'src/fhir/rest/**/*.ts'];
+// The HTTP edge: the only files that import express. Each layer's HTTP adapter lives here (the security layer's
+// token endpoint and middleware in src/http/security, the FHIR API in src/fhir/rest), never beside the layer.
+const HTTP = ['src/app.ts', 'src/http/**/*.ts'];
+const FHIR_REST = ['src/fhir/rest/**/*.ts'];
+const HTTP_EDGE = [...HTTP, ...FHIR_REST];
 
 const OUTSIDE_OWN_FOLDER = ['..', '../*', '../**', 'src/*', 'src/**'];
 const NO_EXPRESS = {
@@ -56,6 +60,31 @@ const RULES = {
   httpEdge: [NO_PG],
   rest: [NO_EXPRESS, NO_PG],
 };
+// fhir/ defines the ports security implements (src/fhir/ports.ts); src/server.ts wires them. A rule fhir needs
+// about the data (which references make a care relation) lives in fhir/ (src/fhir/access), not in security/.
+// A regex on relative paths, so that src/http/security (the HTTP edge) is not mistaken for src/security.
+const FHIR_NO_SECURITY = {
+  regex: '^(\\.\\./)+security(/.*)?$',
+  message:
+    'fhir/ may not import security/: declare a port in src/fhir/ports.ts, or move the data rule to fhir/.',
+};
+// The edge depends on the layers, never the reverse.
+const NO_HTTP_EDGE = {
+  regex: '^(\\.\\./)+(http|app|server|fhir/rest)(/.*)?$',
+  message: 'The HTTP edge (src/app.ts, src/http, src/fhir/rest) depends on this layer, never the reverse.',
+};
+RULES.fhir = [FHIR_NO_SECURITY, NO_EXPRESS, NO_PG];
+RULES.fhirRest = [FHIR_NO_SECURITY, NO_PG];
+// The audit trail: the sink port, the event builder, the sealer and verify. Its rows are the store's business.
+RULES.audit = [
+  NO_HTTP_EDGE,
+  { ...NO_EXPRESS, message: 'audit/ speaks no HTTP: the edge records through the AuditSink port.' },
+  {
+    ...NO_PG,
+    message: 'audit/ holds no SQL and no pg: its rows are written and read by src/store/audit-log.ts.',
+  },
+];
+RULES.security = [NO_HTTP_EDGE, NO_EXPRESS, NO_PG];
 
 const restrict = (patterns) => ({ rules: { 'no-restricted-imports': ['error', { patterns }] } });
 const NO_SQL_CALLS = {
@@ -73,12 +102,24 @@ const NO_SQL_CALLS = {
 
 function layering() {
   const src = ['src/**/*.ts'];
-  const named = ['src/domain/**', 'src/kernel/**', 'src/store/**', ...HTTP_EDGE];
+  const layers = {
+    domain: ['src/domain/**/*.ts'],
+    kernel: ['src/kernel/**/*.ts'],
+    store: ['src/store/**/*.ts'],
+    fhir: ['src/fhir/**/*.ts'],
+    audit: ['src/audit/**/*.ts'],
+    security: ['src/security/**/*.ts'],
+  };
+  const named = [...Object.values(layers).flat(), ...HTTP_EDGE];
   return [
-    { files: ['src/domain/**/*.ts'], ...restrict(RULES.domain) },
-    { files: ['src/kernel/**/*.ts'], ...restrict(RULES.kernel) },
-    { files: ['src/store/**/*.ts'], ...restrict(RULES.store) },
-    { files: HTTP_EDGE, ...restrict(RULES.httpEdge) },
+    { files: layers.domain, ...restrict(RULES.domain) },
+    { files: layers.kernel, ...restrict(RULES.kernel) },
+    { files: layers.store, ...restrict(RULES.store) },
+    { files: layers.fhir, ignores: FHIR_REST, ...restrict(RULES.fhir) },
+    { files: FHIR_REST, ...restrict(RULES.fhirRest) },
+    { files: layers.audit, ...restrict(RULES.audit) },
+    { files: layers.security, ...restrict(RULES.security) },
+    { files: HTTP, ...restrict(RULES.httpEdge) },
     { files: src, ignores: named, ...restrict(RULES.rest) },
     { files: src, ignores: ['src/store/**'], ...NO_SQL_CALLS },
   ];

@@ -81,9 +81,43 @@ describe('layering lint', () => {
     ]);
   });
 
-  it('security/ runs no SQL of its own (beyond the issue 9 allow-list)', () => {
+  it('security/ runs no SQL of its own', () => {
     expect(restrictedLines('src/security/runs-sql.ts')).toEqual([
       [5, expect.stringContaining('SQL lives only in src/store')],
+    ]);
+  });
+
+  it('security/ imports neither express nor the HTTP edge, but may import fhir/', () => {
+    expect(restrictedLines('src/security/imports-express.ts')).toEqual([
+      [2, expect.stringContaining('Only src/app.ts, src/http and src/fhir/rest speak HTTP')],
+      [
+        3,
+        expect.stringContaining('The HTTP edge (src/app.ts, src/http, src/fhir/rest) depends on this layer'),
+      ],
+    ]);
+  });
+
+  it('the HTTP edge (src/http/security too) may import express and security/, but not pg', () => {
+    expect(restrictedLines('src/http/security/imports-express.ts')).toEqual([
+      [3, expect.stringContaining('SQL lives only in src/store')],
+    ]);
+  });
+
+  it('fhir/ imports no security/ (src/fhir/access is fhir)', () => {
+    expect(restrictedLines('src/fhir/search/imports-security.ts')).toEqual([
+      [2, expect.stringContaining('fhir/ may not import security/')],
+    ]);
+  });
+
+  it('audit/ imports no pg, no express and no HTTP edge, and runs no SQL; store functions are fine', () => {
+    expect(restrictedLines('src/audit/imports-pg.ts')).toEqual([
+      [2, expect.stringContaining('audit/ holds no SQL and no pg')],
+      [3, expect.stringContaining('audit/ speaks no HTTP')],
+      [
+        4,
+        expect.stringContaining('The HTTP edge (src/app.ts, src/http, src/fhir/rest) depends on this layer'),
+      ],
+      [9, expect.stringContaining('SQL lives only in src/store')],
     ]);
   });
 });
