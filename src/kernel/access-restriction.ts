@@ -6,8 +6,8 @@
  * A resource is visible when ANY of these holds:
  * - its type is in `openTypes` (directory data such as Organization, Practitioner);
  * - it is in the Patient compartment of one of the caller's patients: those the care relation table gives the
- *   caller by its `relation` keys (an indexed semi-join, src/store/access-relations.ts), or a fixed `patientIds`
- *   list (a Patient is in its own compartment);
+ *   caller by its `relation` keys (an indexed semi-join, src/store/access-relations.ts; a Patient is in its own
+ *   compartment);
  * - it matches one of `references`: it has a reference search parameter `param` pointing at one of `targets`
  *   (e.g. Task requester/owner = the caller's Organization);
  * - it matches one of `patientReferences`: its reference parameter `param` points at one of the caller's
@@ -16,7 +16,6 @@
 export interface AccessRestriction {
   openTypes: readonly string[];
   relation?: RelationKeys;
-  patientIds?: readonly string[];
   references: ReadonlyArray<{ resourceType: string; params: readonly string[]; targets: readonly string[] }>;
   patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */

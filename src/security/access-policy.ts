@@ -253,18 +253,14 @@ export class AccessPolicy implements AccessGuard {
    * The restriction with the caller's patients among those `resource` is about made explicit, so that the
    * in-memory check (isVisible) agrees with the SQL one without listing all of them.
    */
-  private async resolve(
-    q: Queryable,
-    restriction: AccessRestriction,
-    resource: Resource,
-  ): Promise<AccessRestriction> {
-    if (!restriction.relation) return restriction;
+  private async resolve(q: Queryable, restriction: AccessRestriction, resource: Resource): Promise<Resolved> {
+    if (!restriction.relation) return { ...restriction, patients: new Set() };
     const { allowed } = await patientsAmong(q, restriction.relation, patientsAbout(resource));
     const targets = allowed.map((id) => `Patient/${id}`);
     return {
       ...restriction,
       relation: undefined,
-      patientIds: allowed,
+      patients: new Set(allowed),
       references: [
         ...restriction.references,
         ...(restriction.patientReferences ?? []).map((rule) => ({ ...rule, targets })),
@@ -365,15 +361,9 @@ export class AccessPolicy implements AccessGuard {
   }
 }
 
-const patientSets = new WeakMap<AccessRestriction, ReadonlySet<string>>();
-// History checks many versions against one restriction; build its Set once.
-function patientSet(restriction: AccessRestriction): ReadonlySet<string> {
-  let set = patientSets.get(restriction);
-  if (!set) {
-    set = new Set(restriction.patientIds ?? []);
-    patientSets.set(restriction, set);
-  }
-  return set;
+/** A restriction resolved for one resource (see resolve): the caller's patients among those it is about. */
+interface Resolved extends AccessRestriction {
+  patients: ReadonlySet<string>;
 }
 
 /** Whether two lists of References name the same targets (ignoring display and key order). */
@@ -387,12 +377,11 @@ function sameReferences(a: Reference[], b: Reference[]): boolean {
  * The same rule the search engine applies in SQL (see AccessRestriction), for one resource in memory: its
  * compartment and reference rows are computed by the functions that produce the stored rows search reads.
  */
-export function isVisible(restriction: AccessRestriction, resource: Resource): boolean {
+function isVisible(restriction: Resolved, resource: Resource): boolean {
   const type = resource.resourceType;
   if (restriction.hiddenTypes?.includes(type)) return false;
   if (restriction.openTypes.includes(type)) return true;
-  const patients = patientSet(restriction);
-  if (patientCompartment(resource).some((id) => patients.has(id))) return true;
+  if (patientCompartment(resource).some((id) => restriction.patients.has(id))) return true;
   const rules = restriction.references.filter((rule) => rule.resourceType === type);
   if (rules.length === 0) return false;
   const rows = referenceRows(resource, [...new Set(rules.flatMap((rule) => rule.params))]);

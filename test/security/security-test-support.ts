@@ -79,5 +79,5 @@ export function testConfig(overrides: Partial<SecurityConfig> = {}): SecurityCon
  */
 export async function patientsOf(q: Queryable, restriction: AccessRestriction | undefined) {
   if (!restriction) return undefined;
-  return restriction.relation ? listPatients(q, restriction.relation) : [...(restriction.patientIds ?? [])];
+  return restriction.relation ? listPatients(q, restriction.relation) : [];
 }

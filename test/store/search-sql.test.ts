@@ -91,7 +91,7 @@ describe('history query plan', () => {
       excludeTypes: ['AuditEvent'],
       access: {
         openTypes: ['Organization'],
-        patientIds: ['p1', 'p2'],
+        relation: { parties: ['ref:o1', 'any'], reasons: ['care-team'], denyParties: ['ref:o1', 'any'] },
         references: [{ resourceType: 'Task', params: ['owner'], targets: ['Organization/o1'] }],
         hiddenTypes: ['AuditEvent'],
       },

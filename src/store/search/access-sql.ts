@@ -26,14 +26,9 @@ const ROWS = {
 
 /** The caller's patients as a predicate on a patient id expression; undefined when it has none. */
 function patientPredicate(sql: SqlParams, access: AccessRestriction): ((id: string) => string) | undefined {
-  const { relation, patientIds } = access;
-  if (relation) {
-    const params = relationParams(sql, relation);
-    return (id) => relatedPatientSql(params, id);
-  }
-  if (!patientIds?.length) return undefined;
-  const list = sql.add([...patientIds]);
-  return (id) => `${id} = ANY(${list}::text[])`;
+  if (!access.relation) return undefined;
+  const params = relationParams(sql, access.relation);
+  return (id) => relatedPatientSql(params, id);
 }
 
 /**

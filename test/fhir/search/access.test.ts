@@ -1,5 +1,6 @@
 import type { AuditEvent, CareTeam, Observation, Patient, Task } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../../src/kernel/access-restriction';
+import { relationKeys } from '../../../src/fhir/access/care-relations';
 import type { Database } from '../../../src/store/database';
 import { nlCoreExample } from '../../support/fixtures';
 import { createTestDatabase } from '../../support/test-database';
@@ -10,7 +11,8 @@ const ORG = 'Organization/nl-core-HealthcareProvider-Organization-01';
 
 const ACCESS: AccessRestriction = {
   openTypes: ['Organization', 'Practitioner', 'PractitionerRole'],
-  patientIds: ['pat-a'],
+  // The organisation's patients: those of CareTeams it is a member of (here pat-a, through `team`).
+  relation: relationKeys('vvt', { references: [ORG], identifiers: [] }, ['care-team']),
   references: [{ resourceType: 'Task', params: ['requester', 'owner'], targets: [ORG] }],
   hiddenTypes: ['AuditEvent'],
 };
