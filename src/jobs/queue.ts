@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { ensureAuditPartitions } from '../store/audit-log';
+import { classifyDatabaseError } from '../store/database-errors';
 
 /** Queue names. Later: the outbox consumers (subscriptions, Task notifications), Bulk Data export. */
 export const AUDIT_MAINTENANCE = 'audit-maintenance';
@@ -19,7 +20,7 @@ const RETRY = { retryLimit: 8, retryDelay: 5, retryBackoff: true } as const;
 export async function startQueue(db: Database, logger?: Logger): Promise<PgBoss> {
   const connectionString = (db.pool.options as { connectionString: string }).connectionString;
   const boss = new PgBoss({ connectionString, max: 2, schema: 'pgboss' });
-  boss.on('error', (err) => logger?.warn({ err }, 'job queue error'));
+  boss.on('error', (err) => logQueueError(err, logger));
   await boss.start();
   await boss.createQueue(AUDIT_MAINTENANCE, { name: AUDIT_MAINTENANCE, ...RETRY });
   await boss.work(AUDIT_MAINTENANCE, async () => {
@@ -30,6 +31,19 @@ export async function startQueue(db: Database, logger?: Logger): Promise<PgBoss>
   // Once at start too (deduplicated across instances starting together).
   await boss.send(AUDIT_MAINTENANCE, {}, { ...RETRY, singletonKey: 'start', singletonSeconds: 60 });
   return boss;
+}
+
+/**
+ * pg-boss reports a lost connection and reconnects by itself; its error carries pg's whole client, so only the
+ * reason is logged. A deliberate shutdown of the database (57P01: Ctrl-C reaches the embedded server too) is no
+ * fault of the queue.
+ */
+function logQueueError(err: Error, logger?: Logger): void {
+  const fault = classifyDatabaseError(err);
+  if (!fault) logger?.warn({ err }, 'job queue error');
+  else if ((err as { code?: unknown }).code === '57P01')
+    logger?.info({ reason: fault.reason }, 'job queue stopped by the database');
+  else logger?.warn({ reason: fault.reason }, 'job queue: database unavailable; pg-boss retries');
 }
 
 export async function stopQueue(boss: PgBoss): Promise<void> {
