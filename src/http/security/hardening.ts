@@ -1,9 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { FhirError, issue, operationOutcome } from '../../kernel/outcome';
+import { issue, operationOutcome } from '../../kernel/outcome';
 import type { Caller } from '../../kernel/caller';
 import type { SecurityConfig } from '../../config';
 
@@ -78,39 +77,4 @@ export function rateLimiter(perMinute: number): RequestHandler {
         );
     },
   });
-}
-
-/** The nesting depth of a JSON text, found without parsing it (so a hostile body costs no parse). */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) inString = true;
-    else if (ch === 0x7b || ch === 0x5b) max = Math.max(max, ++depth);
-    else if (ch === 0x7d || ch === 0x5d) depth--;
-  }
-  return max;
-}
-
-/** Throws a 400 OperationOutcome when a JSON text nests deeper than `maxDepth`. */
-export function assertJsonDepth(text: string, maxDepth: number): void {
-  if (jsonDepth(text) > maxDepth) {
-    throw new FhirError(400, [issue('too-costly', `The JSON body nests deeper than ${maxDepth} levels`)]);
-  }
-}
-
-/**
- * For express.json({ verify }): rejects over-deep bodies before they are parsed. body-parser keeps the thrown
- * FhirError (status 400), so the REST error handler turns it into an OperationOutcome.
- */
-export function jsonDepthVerifier(
-  maxDepth: number,
-): (req: IncomingMessage, res: unknown, body: Buffer) => void {
-  return (_req, _res, body) => assertJsonDepth(body.toString('utf8'), maxDepth);
 }

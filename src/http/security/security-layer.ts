@@ -18,5 +18,3 @@ export async function createSecurity(
 }
 
 export type { Security } from './build-security';
-export { verifyAuditLog } from '../../audit/audit-seal';
-export { jsonDepthVerifier, assertJsonDepth } from './hardening';

@@ -1,14 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import {
-  assertJsonDepth,
-  corsPolicy,
-  jsonDepth,
-  rateLimiter,
-  securityHeaders,
-} from '../../../src/http/security/hardening';
-import { FhirError } from '../../../src/kernel/outcome';
+import { corsPolicy, rateLimiter, securityHeaders } from '../../../src/http/security/hardening';
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(app);
@@ -65,18 +58,5 @@ describe('corsPolicy and securityHeaders', () => {
     } finally {
       await close();
     }
-  });
-});
-
-describe('JSON depth', () => {
-  it('measures nesting without parsing, ignoring brackets in strings', () => {
-    expect(jsonDepth('{"a":[1,{"b":"[[[{{{"}]}')).toBe(3);
-    expect(jsonDepth('"\\"{"')).toBe(0);
-    expect(jsonDepth('[]')).toBe(1);
-  });
-  it('refuses bodies nested deeper than the limit with a 400', () => {
-    const deep = '['.repeat(100) + ']'.repeat(100);
-    expect(() => assertJsonDepth(deep, 64)).toThrow(FhirError);
-    expect(() => assertJsonDepth('{"resourceType":"Patient"}', 64)).not.toThrow();
   });
 });
