@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * `npm start` and a SIGTERM, as systemd or a terminal deliver it: to the whole process group, so the embedded
@@ -41,7 +42,7 @@ describe('service shutdown', () => {
       void exited.then((code) => (clearInterval(timer), reject(new Error(`exited (${code}): ${output}`))));
     });
     // Let the sealer and the queue's start-up job run, so that their connections are open.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     process.kill(-(child.pid as number), 'SIGTERM');
     expect(await exited).toBe(0);
 

@@ -4,6 +4,7 @@ import { verifyAuditLog } from '../../src/audit/audit-seal';
 import { sealAll } from './audit-support';
 import { classifyDatabaseError } from '../../src/store/database-errors';
 import { caller, freshDatabase } from '../security/security-test-support';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const gp = caller('gp', { ura: '90000011' });
 const entry = {
@@ -13,7 +14,6 @@ const entry = {
   caller: gp,
   entities: [],
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Issue 8 §3 (the flusher now inserts through the pool, without a chain lock): the group-commit flusher kept a

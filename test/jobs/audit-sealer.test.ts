@@ -9,11 +9,11 @@ import { AuditSealerJob } from '../../src/jobs/audit-sealer-job';
 import { createTestDatabase } from '../support/test-database';
 import { caller } from '../security/security-test-support';
 import { auditRowCount, sealAll } from '../audit/audit-support';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const gp = caller('gp', { ura: '90000011' });
 const ctx = (requestId: string): RequestContext => ({ requestId, baseUrl: 'x', caller: gp });
 const entry: AuditEntry = { action: 'R', interaction: 'read', outcome: 'success', caller: gp, entities: [] };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sealedCount = async (db: Database) =>
   (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_seal')).rows[0].n;
 

@@ -2,8 +2,7 @@ import type { Database } from '../../src/store/database';
 import { startJobs } from '../../src/jobs/worker';
 import { AUDIT_MAINTENANCE } from '../../src/jobs/queue';
 import { createTestDatabase } from '../support/test-database';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 describe('the job queue (pg-boss)', () => {
   let db: Database;

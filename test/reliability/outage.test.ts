@@ -5,6 +5,7 @@ import { startService, type RunningService } from '../../src/server';
 import { nlCoreExample } from '../support/fixtures';
 import { requestToken } from '../support/test-server';
 import { startOwnPostgres, type OwnPostgres } from './own-postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Issue 8 §3: a database that stops or hangs under load must not kill the service. Before the fix the process
@@ -110,8 +111,6 @@ function load(service: RunningService, token: string, workers = 6) {
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function expectUnavailable(outcome: Outcome): void {
   expect(outcome.retryAfter).toMatch(/^\d+$/);

