@@ -32,6 +32,20 @@ const NO_PG = {
   message: 'SQL lives only in src/store: add a store function instead.',
 };
 
+// fhir/ defines the ports security implements (src/fhir/ports.ts); src/server.ts wires them. A rule fhir needs
+// about the data (which references make a care relation) lives in fhir/ (src/fhir/access), not in security/.
+// A regex on relative paths, so that src/http/security (the HTTP edge) is not mistaken for src/security.
+const FHIR_NO_SECURITY = {
+  regex: '^(\\.\\./)+security(/.*)?$',
+  message:
+    'fhir/ may not import security/: declare a port in src/fhir/ports.ts, or move the data rule to fhir/.',
+};
+// The edge depends on the layers, never the reverse.
+const NO_HTTP_EDGE = {
+  regex: '^(\\.\\./)+(http|app|server|fhir/rest)(/.*)?$',
+  message: 'The HTTP edge (src/app.ts, src/http, src/fhir/rest) depends on this layer, never the reverse.',
+};
+
 const RULES = {
   domain: [
     {
@@ -57,34 +71,21 @@ const RULES = {
     },
     NO_EXPRESS,
   ],
+  fhir: [FHIR_NO_SECURITY, NO_EXPRESS, NO_PG],
+  fhirRest: [FHIR_NO_SECURITY, NO_PG],
+  // The audit trail: the sink port, the event builder, the sealer and verify. Its rows are the store's business.
+  audit: [
+    NO_HTTP_EDGE,
+    { ...NO_EXPRESS, message: 'audit/ speaks no HTTP: the edge records through the AuditSink port.' },
+    {
+      ...NO_PG,
+      message: 'audit/ holds no SQL and no pg: its rows are written and read by src/store/audit-log.ts.',
+    },
+  ],
+  security: [NO_HTTP_EDGE, NO_EXPRESS, NO_PG],
   httpEdge: [NO_PG],
   rest: [NO_EXPRESS, NO_PG],
 };
-// fhir/ defines the ports security implements (src/fhir/ports.ts); src/server.ts wires them. A rule fhir needs
-// about the data (which references make a care relation) lives in fhir/ (src/fhir/access), not in security/.
-// A regex on relative paths, so that src/http/security (the HTTP edge) is not mistaken for src/security.
-const FHIR_NO_SECURITY = {
-  regex: '^(\\.\\./)+security(/.*)?$',
-  message:
-    'fhir/ may not import security/: declare a port in src/fhir/ports.ts, or move the data rule to fhir/.',
-};
-// The edge depends on the layers, never the reverse.
-const NO_HTTP_EDGE = {
-  regex: '^(\\.\\./)+(http|app|server|fhir/rest)(/.*)?$',
-  message: 'The HTTP edge (src/app.ts, src/http, src/fhir/rest) depends on this layer, never the reverse.',
-};
-RULES.fhir = [FHIR_NO_SECURITY, NO_EXPRESS, NO_PG];
-RULES.fhirRest = [FHIR_NO_SECURITY, NO_PG];
-// The audit trail: the sink port, the event builder, the sealer and verify. Its rows are the store's business.
-RULES.audit = [
-  NO_HTTP_EDGE,
-  { ...NO_EXPRESS, message: 'audit/ speaks no HTTP: the edge records through the AuditSink port.' },
-  {
-    ...NO_PG,
-    message: 'audit/ holds no SQL and no pg: its rows are written and read by src/store/audit-log.ts.',
-  },
-];
-RULES.security = [NO_HTTP_EDGE, NO_EXPRESS, NO_PG];
 
 const restrict = (patterns) => ({ rules: { 'no-restricted-imports': ['error', { patterns }] } });
 const NO_SQL_CALLS = {
