@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Database, Queryable } from './database';
+import { namedQuery, type Database, type Queryable } from './database';
 import { SqlParams } from './lookups/lookup';
 import type { RelationKeys } from '../kernel/access-restriction';
 export type { RelationKeys } from '../kernel/access-restriction';
@@ -104,7 +104,10 @@ export async function patientsAmong(
   const sql = new SqlParams();
   const list = sql.add([...new Set(ids)]);
   const p = relationParams(sql, keys);
-  const res = await q.query<{ id: string; allowed: boolean }>(
+  // The text is the same for every caller and list (only the parameters differ): one prepared statement.
+  const res = await namedQuery<{ id: string; allowed: boolean }>(
+    q,
+    'care-patients-among',
     `SELECT u.id, ${relatedPatientSql(p, 'u.id')} AS allowed FROM unnest(${list}::text[]) AS u(id)
      WHERE ${relatedPatientSql(p, 'u.id', true)} ORDER BY u.id`,
     sql.values,
