@@ -1,4 +1,5 @@
-import { namedQuery as run, type Queryable } from './database';
+import pg from 'pg';
+import type { Queryable } from './database';
 
 /**
  * The audit table (migration 006): one compact row per access, and the seal rows that chain them.
@@ -22,6 +23,16 @@ export interface AuditRow extends AuditRowInput {
   id: number;
   txid: number;
   recorded: Date;
+}
+
+/** A named (prepared) statement where the connection allows it: PostgreSQL parses and plans it once. */
+function run<R extends pg.QueryResultRow>(
+  q: Queryable,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  return q instanceof pg.Client ? q.query<R>({ name, text, values }) : q.query<R>(text, values);
 }
 
 const COLUMNS = `id, txid, recorded, action, interaction, outcome, client_id AS "clientId", org_id AS "orgId",

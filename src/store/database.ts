@@ -14,8 +14,8 @@ export interface Queryable {
 
 /**
  * A named (prepared) statement: PostgreSQL parses and plans it once per connection, not on every call. For the
- * hot queries (read by id, the access check, the audit insert). pg.Pool and pg.Client (a transaction) both
- * accept it; any other Queryable gets the plain query.
+ * hot queries (read by id, the care-relation check). pg.Pool and pg.Client (a transaction) both accept it; any
+ * other Queryable gets the plain query.
  */
 export function namedQuery<R extends pg.QueryResultRow>(
   q: Queryable,
