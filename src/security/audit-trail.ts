@@ -9,8 +9,6 @@ import { auditRow, parseRef, patientsOf, refKey, type VersionRef } from './audit
 
 // Larger batches only lengthen the statement; under load a flush rarely collects more.
 const MAX_BATCH = 500;
-// Flushes in flight at once (each an autocommit INSERT on its own pool connection).
-const MAX_FLUSHES = 2;
 
 /** An entry waiting for the next group commit. */
 interface Waiting {
@@ -29,13 +27,13 @@ interface Waiting {
  * rows into the SHA-256 chain seconds later.
  *
  * With a transaction the row commits (or rolls back) with the write it describes. With the pool (reads,
- * searches, history, refusals) rows are group-committed: each INSERT (at most MAX_FLUSHES at a time) carries
- * every entry queued meanwhile, and `record` resolves only after that autocommit statement returned, so the row
- * is durable before the response.
+ * searches, history, refusals) rows are group-committed: one INSERT at a time carries every entry queued
+ * meanwhile, and `record` resolves only after that autocommit statement returned, so the row is durable before
+ * the response.
  */
 export class AuditTrail implements AuditSink {
   private queue: Waiting[] = [];
-  private flushing = 0;
+  private flushing = false;
 
   constructor(
     private readonly db: Database,
@@ -46,7 +44,7 @@ export class AuditTrail implements AuditSink {
     if (q === this.db.pool || q instanceof pg.Pool) {
       await new Promise<void>((resolve, reject) => {
         this.queue.push({ ctx, entry, network, resolve, reject });
-        this.pump();
+        if (!this.flushing) void this.drain();
       });
     } else {
       // Inside the write transaction: its own uncommitted changes are visible to the lookup.
@@ -54,31 +52,25 @@ export class AuditTrail implements AuditSink {
     }
   }
 
-  /**
-   * Starts flushes while fewer than MAX_FLUSHES run: each takes every entry queued meanwhile, so concurrent
-   * reads share a commit, and the next batch need not wait for the previous one's commit to reach the disk.
-   */
-  private pump(): void {
-    while (this.flushing < MAX_FLUSHES && this.queue.length) {
-      const batch = this.queue.splice(0, this.queue[0].alone ? 1 : MAX_BATCH);
-      this.flushing++;
-      void this.flush(batch).finally(() => {
-        this.flushing--;
-        this.pump();
-      });
-    }
-  }
-
-  private async flush(batch: Waiting[]): Promise<void> {
+  /** Flushes until the queue is empty, one flush at a time, so that concurrent reads share a commit. */
+  private async drain(): Promise<void> {
+    this.flushing = true;
     try {
-      await insertAuditRows(this.db.pool, await this.rows(this.db.pool, batch));
-      for (const w of batch) w.resolve();
-    } catch (err) {
-      // The database cannot serve: fail everything now, so that nobody waits on a flush that cannot succeed.
-      if (classifyDatabaseError(err)) for (const w of [...batch, ...this.queue.splice(0)]) w.reject(err);
-      else if (batch.length === 1) batch[0].reject(err);
-      // One bad entry must not fail the others: put them back, to be flushed one by one.
-      else this.queue.unshift(...batch.map((w) => ({ ...w, alone: true })));
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.queue[0].alone ? 1 : MAX_BATCH);
+        try {
+          await insertAuditRows(this.db.pool, await this.rows(this.db.pool, batch));
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          // The database cannot serve: fail everything now, so that nobody waits on a flush that cannot succeed.
+          if (classifyDatabaseError(err)) for (const w of [...batch, ...this.queue.splice(0)]) w.reject(err);
+          else if (batch.length === 1) batch[0].reject(err);
+          // One bad entry must not fail the others: put them back, to be flushed one by one.
+          else this.queue.unshift(...batch.map((w) => ({ ...w, alone: true })));
+        }
+      }
+    } finally {
+      this.flushing = false;
     }
   }
 
