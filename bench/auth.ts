@@ -9,8 +9,13 @@ export const BENCH_CLIENT_ID = process.env.BENCH_CLIENT_ID || 'demo-admin';
  */
 export async function obtainToken(baseUrl: string): Promise<string> {
   if (process.env.BENCH_TOKEN) return process.env.BENCH_TOKEN;
-  const client = findDemoClient(BENCH_CLIENT_ID);
-  if (!client?.jwk) throw new Error(`No demo client with a private key: ${BENCH_CLIENT_ID}`);
+  return obtainTokenFor(baseUrl, BENCH_CLIENT_ID);
+}
+
+/** A bearer token for the demo client `clientId` (examples/clients), whatever BENCH_CLIENT_ID says. */
+export async function obtainTokenFor(baseUrl: string, clientId: string): Promise<string> {
+  const client = findDemoClient(clientId);
+  if (!client?.jwk) throw new Error(`No demo client with a private key: ${clientId}`);
   const tokenUrl = `${new URL(baseUrl).origin}/auth/token`;
   return requestAccessToken(
     tokenUrl,

@@ -74,7 +74,7 @@ export function ratio(service: Measurement, other: Measurement): Ratio {
 }
 
 export interface ScenarioReport {
-  id: 'read' | 'search';
+  id: 'read' | 'search' | 'read-gp';
   title: string;
   examplePath: string;
   distinctUrls: number;

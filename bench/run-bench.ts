@@ -11,7 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectPath } from '../src/project-root';
-import { obtainToken } from './auth';
+import type { Organization } from '@medplum/fhirtypes';
+import { URA_SYSTEM } from '../src/security/naming-systems';
+import { obtainToken, obtainTokenFor } from './auth';
 import { checkBody, loadViaApi, recordResponses, scenarioPaths, type Fixture } from './load-data';
 import { measure, type Measurement } from './measure';
 import { fictionalPatients, passesElfproef, bsnOf } from './patients';
@@ -63,7 +65,32 @@ async function authHeaders(baseUrl: string): Promise<Record<string, string>> {
 const SCENARIOS = [
   { id: 'read', title: '(1) Read Patient by id' },
   { id: 'search', title: '(2) Search Patient by BSN identifier' },
+  {
+    id: 'read-gp',
+    title: '(3) Read Patient by id as the GP (demo-gp-de-brink: access policy by care relation, audited)',
+  },
 ] as const;
+
+// The demo GP practice (examples/clients/gp.json): the bench's patients name it as their general practitioner.
+const GP_CLIENT_ID = 'demo-gp-de-brink';
+const GP_URA = '90000011';
+
+/** The GP's Organization, created as admin, so that the GP has every bench patient as its own. */
+async function createGpOrganization(baseUrl: string, headers: Record<string, string>): Promise<string> {
+  const organization: Organization = {
+    resourceType: 'Organization',
+    identifier: [{ system: URA_SYSTEM, value: GP_URA }],
+    name: 'Huisartsenpraktijk De Brink',
+  };
+  const response = await fetch(`${baseUrl}/Organization`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    body: JSON.stringify(organization),
+  });
+  const body = await response.text();
+  if (response.status !== 201) throw new Error(`creating the GP Organization: ${response.status} ${body}`);
+  return `Organization/${(JSON.parse(body) as Organization).id}`;
+}
 
 function summary(kind: TargetKind, scenario: string, m: Measurement): string {
   const bad = m.non2xx + m.errors + m.timeouts;
@@ -120,6 +147,15 @@ async function main(): Promise<void> {
     const service = current;
     log(`meso-fhir listening at ${service.baseUrl} (start-up ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const headers = await authHeaders(service.baseUrl);
+    // Without authentication there is no GP to read as: scenario (3) is skipped.
+    const withGp = process.env.BENCH_AUTH !== 'none';
+    const gpHeaders = withGp
+      ? { authorization: `Bearer ${await obtainTokenFor(service.baseUrl, GP_CLIENT_ID)}` }
+      : undefined;
+    if (withGp) {
+      const gp = await createGpOrganization(service.baseUrl, headers);
+      for (const p of patients) p.generalPractitioner = [{ reference: gp }];
+    } else report.scenarios = report.scenarios.filter((s) => s.id !== 'read-gp');
     log(`loading ${settings.patients} patients in transaction Bundles of ${settings.batch}…`);
     const load = await loadViaApi(service.baseUrl, headers, patients, settings.batch);
     report.load = {
@@ -139,7 +175,9 @@ async function main(): Promise<void> {
     fs.writeFileSync(fixtureFile, JSON.stringify(fixtures));
     const resourceFile = path.join(work, 'patients.json');
     fs.writeFileSync(resourceFile, JSON.stringify(load.stored));
-    const scenarioPathsById = { read: paths.read, search: paths.search };
+    const scenarioPathsById = { read: paths.read, search: paths.search, 'read-gp': paths.read };
+    // Every target gets the same requests; only the service tells the GP's token from the admin's.
+    const headersFor = (id: string) => (id === 'read-gp' && gpHeaders ? gpHeaders : headers);
     for (const s of report.scenarios) {
       s.examplePath = scenarioPathsById[s.id][0];
       s.distinctUrls = scenarioPathsById[s.id].length;
@@ -147,7 +185,7 @@ async function main(): Promise<void> {
 
     const measureAll = async (kind: TargetKind, target: StartedTarget) => {
       for (const s of report.scenarios) {
-        const m = await measure(target.url, scenarioPathsById[s.id], headers, settings);
+        const m = await measure(target.url, scenarioPathsById[s.id], headersFor(s.id), settings);
         s.results[kind] = m;
         log(summary(kind, s.id, m));
       }

@@ -79,7 +79,11 @@ export class AuditTrail implements AuditSink {
     items: ReadonlyArray<Pick<Waiting, 'ctx' | 'entry' | 'network'>>,
   ): Promise<AuditRowInput[]> {
     const refs = items.flatMap((i) => i.entry.entities);
-    const { contents, patients } = await this.lookup(q, refs);
+    const { contents, patients } = await this.lookup(
+      q,
+      refs,
+      items.flatMap((i) => i.entry.known ?? []),
+    );
     return items.map(({ ctx, entry, network }) =>
       auditRow(ctx, entry, patientsOf(entry.entities, contents, patients), this.options.serviceId, network),
     );
@@ -92,14 +96,20 @@ export class AuditTrail implements AuditSink {
   private async lookup(
     q: Queryable,
     refs: readonly string[],
+    known: readonly Resource[],
   ): Promise<{ contents: Map<string, Resource>; patients: Map<string, Patient> }> {
+    const contents = new Map<string, Resource>();
+    const patients = new Map<string, Patient>();
+    // A current version the request holds is the newest with content: what the look-up below would find.
+    for (const resource of known) {
+      contents.set(`${resource.resourceType}/${resource.id}`, resource);
+      if (resource.resourceType === 'Patient') patients.set(resource.id as string, resource as Patient);
+    }
     const keys = new Map<string, VersionRef>();
     for (const ref of refs) {
       const key = parseRef(ref);
-      if (key) keys.set(refKey(key), key);
+      if (key && !contents.has(refKey(key))) keys.set(refKey(key), key);
     }
-    const contents = new Map<string, Resource>();
-    const patients = new Map<string, Patient>();
     for (const row of await contentsOf(q, [...keys.values()])) {
       contents.set(refKey(row), row.content as Resource);
       if (row.t === 'Patient' && row.v === null) patients.set(row.i, row.content as Patient);

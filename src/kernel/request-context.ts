@@ -38,4 +38,9 @@ export interface AuditEntry {
   /** The query string of a search, for the audit entity. */
   query?: string;
   description?: string;
+  /**
+   * Current versions of entities the caller holds already (a read's resource, a search's matches): whom they
+   * are about is taken from them, which spares the audit trail a look-up in the database. Not stored.
+   */
+  known?: readonly Resource[];
 }

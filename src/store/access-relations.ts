@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Database, Queryable } from './database';
+import { namedQuery, type Database, type Queryable } from './database';
 import { SqlParams } from './lookups/lookup';
 import type { RelationKeys } from '../kernel/access-restriction';
 export type { RelationKeys } from '../kernel/access-restriction';
@@ -89,9 +89,14 @@ export const relationParams = (sql: SqlParams, keys: RelationKeys): RelationPara
  * the Mitz precedence of src/fhir/access/patient-objection.ts).
  */
 export function relatedPatientSql(p: RelationParams, patient: string, related = false): string {
-  const exists = `EXISTS (SELECT 1 FROM care_relation cr WHERE cr.patient_id = ${patient}
-    AND cr.party = ANY(${p.parties}::text[]) AND cr.reason = ANY(${p.reasons}::text[]))`;
+  const exists = `EXISTS (${relationProbeSql(p, patient)})`;
   return related ? exists : `(${exists} AND NOT care_denied(${patient}, ${p.names}::text[]))`;
+}
+
+/** The care relation rows that make the patient in SQL expression `patient` the caller's. */
+function relationProbeSql(p: RelationParams, patient: string): string {
+  return `SELECT 1 FROM care_relation cr WHERE cr.patient_id = ${patient}
+    AND cr.party = ANY(${p.parties}::text[]) AND cr.reason = ANY(${p.reasons}::text[])`;
 }
 
 /** Of `ids`, the caller's patients: `related` by a care relation, `allowed` once objections apply. */
@@ -104,9 +109,14 @@ export async function patientsAmong(
   const sql = new SqlParams();
   const list = sql.add([...new Set(ids)]);
   const p = relationParams(sql, keys);
-  const res = await q.query<{ id: string; allowed: boolean }>(
-    `SELECT u.id, ${relatedPatientSql(p, 'u.id')} AS allowed FROM unnest(${list}::text[]) AS u(id)
-     WHERE ${relatedPatientSql(p, 'u.id', true)} ORDER BY u.id`,
+  // One index probe per listed patient. As an EXISTS the planner may instead read all of the caller's relations
+  // (thousands for a GP) and hash them, and did so whenever the table's statistics were stale; a LATERAL with
+  // LIMIT can only be probed per row. The text is the same for every caller and list: one prepared statement.
+  const res = await namedQuery<{ id: string; allowed: boolean }>(
+    q,
+    'care-patients-among',
+    `SELECT u.id, NOT care_denied(u.id, ${p.names}::text[]) AS allowed FROM unnest(${list}::text[]) AS u(id)
+     CROSS JOIN LATERAL (${relationProbeSql(p, 'u.id')} LIMIT 1) AS related ORDER BY u.id`,
     sql.values,
   );
   return { related: res.rows.map((r) => r.id), allowed: res.rows.filter((r) => r.allowed).map((r) => r.id) };

@@ -99,7 +99,9 @@ export class Executor {
       case 'read': {
         this.scope(ctx, type, 'r');
         const version = await repo.read(ctx, type, req.id as string, tx);
-        await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, tx);
+        await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, tx, [
+          version.resource as Resource,
+        ]);
         if (notModified(version, req.ifNoneMatch, req.ifModifiedSince))
           return { ...versionResponse(ctx.baseUrl, version, 304, false), location: undefined };
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
@@ -204,7 +206,10 @@ export class Executor {
     const touched = (bundle.entry ?? []).flatMap((e) =>
       e.resource ? [`${e.resource.resourceType}/${e.resource.id}`] : [],
     );
-    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`, tx);
+    // Entries cut down by _elements or _summary may lack what tells whom they are about: the trail looks those up.
+    const whole = !req.query.some(([k]) => k === '_elements' || k === '_summary');
+    const found = whole ? (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [];
+    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`, tx, found);
     return { status: 200, body: bundle };
   }
 
@@ -350,6 +355,7 @@ export class Executor {
     entities: string[],
     query?: string,
     tx?: Queryable,
+    known?: readonly Resource[],
   ): Promise<void> {
     await this.deps.audit?.record(tx ?? this.deps.repository.db.pool, ctx, {
       action: interaction.startsWith('search') ? 'E' : 'R',
@@ -357,6 +363,7 @@ export class Executor {
       outcome: 'success',
       entities,
       query,
+      known,
     });
   }
 }

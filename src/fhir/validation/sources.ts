@@ -33,5 +33,22 @@ export function readR4Bundle(file: string): Resource[] {
   return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
 }
 
+/**
+ * readR4Bundle that parses each file once: the validator and its conformance store both need the large type and
+ * resource bundles (37 MB), and parsing them twice was a good part of the start-up. Local to one load, so the
+ * parsed bundles are garbage afterwards.
+ */
+export function r4BundleReader(): (file: string) => Resource[] {
+  const read = new Map<string, Resource[]>();
+  return (file) => {
+    let resources = read.get(file);
+    if (!resources) {
+      resources = readR4Bundle(file);
+      read.set(file, resources);
+    }
+    return resources;
+  };
+}
+
 /** Canonical without `|version`. */
 export const stripVersion = (url: string) => url.split('|')[0];

@@ -6,7 +6,7 @@ import type { ValidationContext } from './context';
 import { declaredProfiles } from './declared-profiles';
 import { JsonSchemaPass } from './json-schema-pass';
 import { ProfileValidator } from './profile-validator';
-import { readR4Bundle } from './sources';
+import { r4BundleReader } from './sources';
 
 export interface ValidationOptions {
   /** Validate against this profile instead of meta.profile. */
@@ -30,12 +30,11 @@ export class ResourceValidator {
 
   static async load(): Promise<ResourceValidator> {
     // medplum's FHIRPath engine needs the R4 type schema for choice types and ofType().
+    const r4 = r4BundleReader();
     indexStructureDefinitionBundle(
-      readR4Bundle('profiles-types.json').concat(
-        readR4Bundle('profiles-resources.json'),
-      ) as StructureDefinition[],
+      r4('profiles-types.json').concat(r4('profiles-resources.json')) as StructureDefinition[],
     );
-    const store = await ConformanceStore.load();
+    const store = await ConformanceStore.load(r4);
     const schema = new JsonSchemaPass();
     const profiles = new ProfileValidator(store, (resource, path, ctx) => {
       ctx.issues.push(...schema.validate(resource, path));
