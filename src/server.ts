@@ -46,7 +46,10 @@ export async function startService(
     if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;
-    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, smart: security.config });
+    // Without jobs in this process no change is published (see README: a separate worker then misses them).
+    const outbox = jobs?.outbox;
+    const smart = security.config;
+    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, outbox, smart });
     const app = createApp({
       ...config,
       executor: engine.executor,
