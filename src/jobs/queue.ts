@@ -40,6 +40,19 @@ export async function startQueue(
   return boss;
 }
 
+/**
+ * Only the outbox's producer side, for a service that runs no jobs (RUN_JOBS=false, `npm run worker` elsewhere):
+ * it ensures the queue exists, so that write transactions can insert into it, and neither polls nor schedules.
+ */
+export async function startPublisher(db: Database, logger?: Logger): Promise<PgBoss> {
+  const connectionString = (db.pool.options as { connectionString: string }).connectionString;
+  const boss = new PgBoss({ connectionString, max: 1, schema: 'pgboss', supervise: false, schedule: false });
+  boss.on('error', (err) => logger?.warn({ err }, 'job queue error'));
+  await boss.start();
+  await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
+  return boss;
+}
+
 export async function stopQueue(boss: PgBoss): Promise<void> {
   await boss.stop({ graceful: true, wait: true, timeout: 5000 });
 }

@@ -2,7 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { AuditSealerJob } from './audit-sealer-job';
-import { startQueue, stopQueue } from './queue';
+import { startPublisher, startQueue, stopQueue } from './queue';
 import { PgBossOutbox, type AfterCommit } from './outbox';
 import type { Outbox } from '../fhir/ports';
 
@@ -31,4 +31,13 @@ export async function startJobs(
       await Promise.all([sealer.stop(), stopQueue(queue)]);
     },
   };
+}
+
+/** The outbox alone, for a service process without jobs: its changes still reach the worker's consumers. */
+export async function startOutboxPublisher(
+  db: Database,
+  logger?: Logger,
+): Promise<{ outbox: Outbox; stop(): Promise<void> }> {
+  const boss = await startPublisher(db, logger);
+  return { outbox: new PgBossOutbox(boss), stop: () => stopQueue(boss) };
 }

@@ -1,8 +1,10 @@
+import type { Patient } from '@medplum/fhirtypes';
 import type { ResourceChange } from '../../src/fhir/ports';
 import { PgBossOutbox, RESOURCE_CHANGED, outboxStats } from '../../src/jobs/outbox';
 import { startJobs } from '../../src/jobs/worker';
 import type { Database } from '../../src/store/database';
 import { createTestDatabase } from '../support/test-database';
+import { startTestServer } from '../support/test-server';
 
 const change = (id: string): ResourceChange => ({
   resourceType: 'Patient',
@@ -105,4 +107,24 @@ describe('the outbox (pg-boss queue resource-changed)', () => {
       await jobs.stop();
     }
   });
+});
+
+describe('a service without jobs (RUN_JOBS=false)', () => {
+  it('still publishes its committed changes, for a worker elsewhere', async () => {
+    const server = await startTestServer({ RUN_JOBS: 'false' });
+    try {
+      expect(server.service.jobs).toBeUndefined();
+      const admin = await server.client('admin');
+      const body: Patient = { resourceType: 'Patient', active: true };
+      const created = (await admin.create({ resourceType: 'Patient', body })) as Patient;
+      const rows = await server.service.db.pool.query<{ state: string }>(
+        `SELECT state FROM pgboss.job WHERE name = $1 AND data->>'id' = $2`,
+        [RESOURCE_CHANGED, created.id as string],
+      );
+      // Queued, and nobody here consumes it.
+      expect(rows.rows.map((r) => r.state)).toEqual(['created']);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

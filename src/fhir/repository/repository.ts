@@ -20,13 +20,17 @@ import { changeOf, type BeforeStore } from './stages';
 export interface SearchIndex {
   /** Pure: every row the resource owns, computed in the prepare stage (before the transaction). */
   indexResource(resource: Resource): ResourceIndex;
-  /** Replaces the resource's rows with `index`; with `versionId`, that version keeps its access rows too. */
+  /**
+   * Replaces the resource's rows with `index`; that version keeps its access rows too. `fresh`: the resource has
+   * no index rows yet (new, or deleted), so there are none to remove.
+   */
   storeIndexes(
     tx: Queryable,
     resourceType: string,
     id: string,
     index: ResourceIndex,
     versionId: number,
+    fresh?: boolean,
   ): Promise<void>;
   removeIndexes(tx: Queryable, resourceType: string, id: string): Promise<void>;
   findMatches(
@@ -343,7 +347,15 @@ export class FhirRepository {
     version.resource = stored;
     await resourceStore.write(q, version);
     const rows = index ?? this.deps.index.indexResource(stored);
-    await this.deps.index.storeIndexes(q, resourceType, id, rows, version.versionId);
+    // A deletion retired its rows (removeIndexes): only a current version has rows to replace.
+    await this.deps.index.storeIndexes(
+      q,
+      resourceType,
+      id,
+      rows,
+      version.versionId,
+      interaction === 'create',
+    );
     await this.afterWrite(ctx, version, interaction);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
   }

@@ -19,7 +19,7 @@ export function indexResource(resource: Resource): ResourceIndex {
 
 /**
  * Replaces all index and compartment rows of the resource with `index` (from indexResource, computed before the
- * transaction); call in the transaction that writes version `versionId`.
+ * transaction); call in the transaction that writes version `versionId`. `fresh`: it has no rows to replace.
  */
 export async function storeIndexes(
   tx: Queryable,
@@ -27,8 +27,9 @@ export async function storeIndexes(
   id: string,
   index: ResourceIndex,
   versionId: number,
+  fresh = false,
 ): Promise<void> {
-  await replaceIndexRows(tx, resourceType, id, index, versionId);
+  await replaceIndexRows(tx, resourceType, id, index, versionId, fresh);
 }
 
 /** Indexes and stores a resource as stored (its meta.versionId); for seeding tests and tools without the pipeline. */

@@ -89,8 +89,13 @@ describe('executor and transaction Bundles (in process)', () => {
     const response = await executor.execute(ctx, transactionRequest(referralBundle()));
     const entries = (response.body as Bundle).entry ?? [];
     expect(entries.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created', '201 Created']);
-    const jobsNow = (await outboxJobs()).slice(before);
-    expect(jobsNow.map((j) => j.resourceType).sort()).toEqual(['Patient', 'ServiceRequest', 'Task']);
+    const ids = entries.map((e) => /\/([^/]+)\/_history\//.exec(e.response?.location ?? '')?.[1]);
+    const published = (await outboxJobs()).filter((j) => ids.includes(j.id));
+    expect(published.map((j) => `${j.resourceType} ${j.interaction} ${j.versionId}`).sort()).toEqual([
+      'Patient create 1',
+      'ServiceRequest create 1',
+      'Task create 1',
+    ]);
     // Posting it again creates nothing: the conditional creates match, and nothing is published.
     const again = await executor.execute(ctx, transactionRequest(referralBundle()));
     expect(((again.body as Bundle).entry ?? []).map((e) => e.response?.status)).toEqual([
