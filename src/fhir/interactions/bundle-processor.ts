@@ -245,6 +245,10 @@ function executeEntry(ctx: RequestContext, e: ParsedEntry, executor: Executor, b
  */
 async function resolveIdentities(entries: ParsedEntry[], executor: Executor): Promise<Map<string, string>> {
   const mapping = new Map<string, string>();
+  const writes = new Map<string, number>();
+  for (const { request } of entries)
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.resourceType)
+      writes.set(request.resourceType, (writes.get(request.resourceType) ?? 0) + 1);
   for (const e of entries) {
     const { request } = e;
     const type = request.resourceType as string;
@@ -258,6 +262,7 @@ async function resolveIdentities(entries: ParsedEntry[], executor: Executor): Pr
         request.matchedId = match.id;
       } else {
         request.assignedId = randomUUID();
+        request.noneExists = request.ifNoneExist !== undefined && writes.get(type) === 1;
         target = `${type}/${request.assignedId}`;
       }
     } else if (request.kind === 'update') {

@@ -123,7 +123,7 @@ export class Executor {
         this.scope(ctx, type, 'c');
         const body = requireResource(req.body, type);
         const result = await repo.create(ctx, body, {
-          ifNoneExist: req.matchedId ? undefined : req.ifNoneExist,
+          ifNoneExist: req.matchedId || req.noneExists ? undefined : req.ifNoneExist,
           assignedId: req.assignedId,
           matchedId: req.matchedId,
           bundle,

@@ -106,6 +106,20 @@ describe('executor and transaction Bundles (in process)', () => {
     expect((await outboxJobs()).length).toBe(before + 3);
   });
 
+  it('searches again at create when another entry of the transaction writes the same type', async () => {
+    // Two creates with the same ifNoneExist: the first creates, the second finds it (it was not there at first).
+    const criteria = 'identifier=http://fhir.nl/fhir/NamingSystem/bsn|999911235';
+    const entry = {
+      resource: patient('999911235'),
+      request: { method: 'POST' as const, url: 'Patient', ifNoneExist: criteria },
+    };
+    const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [entry, { ...entry }] };
+    const response = await executor.execute(ctx, transactionRequest(bundle));
+    const entries = (response.body as Bundle).entry ?? [];
+    expect(entries.map((e) => e.response?.status)).toEqual(['201 Created', '200 OK']);
+    expect(entries[1].response?.location).toBe(entries[0].response?.location);
+  });
+
   it('rolls back every entry of a transaction when one fails, and enqueues no outbox job', async () => {
     const [patients, tasks, jobsBefore] = [
       await count(db, 'Patient'),
