@@ -96,12 +96,16 @@ describe('the outbox (pg-boss queue resource-changed)', () => {
       await db.transaction((tx) => jobs.outbox.enqueue(tx, [change('flaky')]));
       await until(() => attempts >= 1);
       expect(attempts).toBe(1);
-      // Marked for retry, not before its backoff delay (retryDelay 5 s): the failed attempt is not lost.
-      const retry = await db.pool.query<{ state: string; waits: boolean }>(
-        `SELECT state, start_after > now() + interval '2 seconds' AS waits FROM pgboss.job
-         WHERE name = $1 AND data->>'id' = 'flaky'`,
-        [RESOURCE_CHANGED],
-      );
+      // Marked for retry (once pg-boss has recorded the failure), not before its backoff delay (retryDelay 5 s).
+      const state = () =>
+        db.pool.query<{ state: string; waits: boolean }>(
+          `SELECT state, start_after > now() + interval '2 seconds' AS waits FROM pgboss.job
+           WHERE name = $1 AND data->>'id' = 'flaky'`,
+          [RESOURCE_CHANGED],
+        );
+      let retry = await state();
+      for (let end = Date.now() + 10_000; retry.rows[0]?.state === 'active' && Date.now() < end;)
+        retry = await new Promise((r) => setTimeout(r, 50)).then(state);
       expect(retry.rows[0]).toEqual({ state: 'retry', waits: true });
     } finally {
       await jobs.stop();
