@@ -9,11 +9,12 @@ import { RELATION_TYPES } from './fhir/access/care-relations';
 import { indexResource } from './fhir/search/indexer';
 import { createApp } from './app';
 import { buildFhirEngine } from './fhir/engine';
+import type { Outbox } from './fhir/ports';
 import { loadDemoData } from './demo-data-loader';
 import { createSecurity } from './http/security/security-layer';
 import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
-import { startJobs, type Jobs } from './jobs/worker';
+import { startJobs, startOutboxPublisher, type Jobs } from './jobs/worker';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -38,15 +39,20 @@ export async function startService(
   // Readiness: false until migrations and demo data are done, and again once shutting down.
   let phase: string | undefined = 'startup: migrations and demo data are not loaded yet';
   let jobs: Jobs | undefined;
+  // Without jobs here, the outbox still publishes (to the worker that runs them elsewhere).
+  let publisher: { outbox: Outbox; stop(): Promise<void> } | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
     const related = await rebuildCareRelations(db, RELATION_TYPES, (r) => indexResource(r).relations);
     if (related) logger.info({ resources: related }, 'care relations rebuilt');
     if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
+    else publisher = await startOutboxPublisher(db, logger);
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;
-    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, smart: security.config });
+    const outbox = jobs?.outbox ?? publisher?.outbox;
+    const smart = security.config;
+    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, outbox, smart });
     const app = createApp({
       ...config,
       executor: engine.executor,
@@ -68,11 +74,11 @@ export async function startService(
     logger.info({ url: baseUrl, embedded: !config.databaseUrl }, 'MESO FHIR service listening');
     const close = () => {
       phase = 'shutdown: the service is stopping';
-      return shutdown(server, db, logger, jobs);
+      return shutdown(server, db, logger, jobs ?? publisher);
     };
     return { url, baseUrl, db, jobs, close };
   } catch (err) {
-    await jobs?.stop();
+    await (jobs ?? publisher)?.stop();
     await db.close();
     throw err;
   }
@@ -101,7 +107,12 @@ function createHttpServer(app: http.RequestListener, config: Config): http.Serve
 }
 
 /** Stop accepting, let in-flight requests finish (bounded), then close the pool and the embedded server. */
-async function shutdown(server: http.Server, db: Database, logger: Logger, jobs?: Jobs): Promise<void> {
+async function shutdown(
+  server: http.Server,
+  db: Database,
+  logger: Logger,
+  jobs?: { stop(): Promise<void> },
+): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), 10_000);

@@ -3,7 +3,7 @@ import type { Database } from '../store/database';
 import { insertNewVersions, type BulkVersion } from '../store/bulk-load';
 import { indexTableRows } from '../store/lookups/index-rows';
 import { resourceStore } from '../store/resource-store';
-import { contentToStore, type ConformanceCheck } from './repository';
+import { prepareWrite, stamp, type ConformanceCheck, type PrepareDeps } from './repository';
 import { indexResource } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 
@@ -16,9 +16,8 @@ export interface BulkLoadOptions {
 }
 
 /**
- * Stores the same rows for a new resource as the write path would (FhirRepository.create): the content from
- * contentToStore (default profile, meta, validation, narrative) and every index, compartment and version row from
- * indexTableRows(indexResource(...)), inserted in multi-row statements, one transaction per batch. Resources
+ * Stores the same rows for a new resource as the write path would (FhirRepository.create), from the same prepare
+ * stage (prepareWrite: default profile, validation, narrative, indexResource) and the same indexTableRows, inserted in multi-row statements, one transaction per batch. Resources
  * need ids; they must be new. No audit record per resource: the caller reports the load as a whole.
  */
 export async function bulkLoad(
@@ -26,7 +25,7 @@ export async function bulkLoad(
   resources: Iterable<Resource>,
   options: BulkLoadOptions,
 ): Promise<number> {
-  const deps = { conformance: options.conformance, narrative: withNarrative };
+  const deps = { conformance: options.conformance, narrative: withNarrative, indexResource };
   let loaded = 0;
   let pending: Promise<void> = Promise.resolve();
   let batch: Resource[] = [];
@@ -53,14 +52,10 @@ export async function bulkLoad(
   return loaded;
 }
 
-function prepare(
-  deps: Parameters<typeof contentToStore>[0],
-  resource: Resource,
-  lastUpdated: string,
-): BulkVersion {
+function prepare(deps: PrepareDeps, resource: Resource, lastUpdated: string): BulkVersion {
   if (!resource.id)
     throw new Error(`bulk load needs resources with an id (a ${resource.resourceType} has none)`);
-  const content = contentToStore(deps, resource, { versionId: 1, lastUpdated });
-  const tables = indexTableRows(content.resourceType, resource.id, indexResource(content), 1);
+  const { stored: content, index } = stamp(prepareWrite(deps, resource), { versionId: 1, lastUpdated });
+  const tables = indexTableRows(content.resourceType, resource.id, index ?? indexResource(content), 1);
   return { resourceType: content.resourceType, id: resource.id, lastUpdated, content, tables };
 }

@@ -3,8 +3,8 @@ import type { Config } from '../config';
 import type { Database } from '../store/database';
 import { serverSecret } from '../store/server-secret';
 import { projectPath } from '../project-root';
-import type { AccessGuard, AuditReader, AuditSink } from './ports';
-import { FhirRepository, type ConformanceCheck } from './repository';
+import type { AccessGuard, AuditReader, AuditSink, Outbox } from './ports';
+import { FhirRepository, type BeforeStore, type ConformanceCheck } from './repository';
 import { Executor, type OperationHandler } from './interactions/execute';
 import { createBundleProcessor } from './interactions/bundle-processor';
 import { buildCapabilityStatement } from './capability-statement';
@@ -13,7 +13,7 @@ import { validateOperation } from './operations/validate';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
-import { removeIndexes, writeIndexes } from './search/indexer';
+import { indexResource, removeIndexes, storeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 import { ReleaseGate } from './release/release-gate';
 
@@ -41,6 +41,10 @@ export async function buildFhirEngine(deps: {
   access?: AccessGuard;
   audit?: AuditSink;
   auditReader?: AuditReader;
+  /** Committed changes for the afterCommit consumers (the job queue's outbox); absent: none are published. */
+  outbox?: Outbox;
+  /** Rules on a change with its previous version (Task state machine, immutable fields), in the transaction. */
+  beforeStore?: readonly BeforeStore[];
   /** The security layer's public origin (absent: from the request) and CORS origins, for the CapabilityStatement. */
   smart?: { publicUrl?: string; corsOrigins: readonly string[] };
 }): Promise<FhirEngine> {
@@ -49,10 +53,12 @@ export async function buildFhirEngine(deps: {
   const conformance = createConformanceCheck(validator, checkBusinessRules, defaultProfiles);
   const repository = new FhirRepository({
     db: deps.db,
-    index: { writeIndexes, removeIndexes, findMatches },
+    index: { indexResource, storeIndexes, removeIndexes, findMatches },
     conformance,
     access: deps.access,
     audit: deps.audit,
+    outbox: deps.outbox,
+    beforeStore: deps.beforeStore,
     narrative: withNarrative,
   });
   const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);

@@ -21,3 +21,24 @@ export interface AccessGuard {
 
 // The audit ports are src/audit's (the sink interface beside its implementations); the FHIR layer uses them.
 export type { AuditReader, AuditSearchOptions, AuditSink } from '../audit/sink';
+
+/** One committed change, as the outbox carries it to the afterCommit consumers (src/jobs/outbox.ts). */
+export interface ResourceChange {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  interaction: WriteChange['interaction'];
+  lastUpdated: string;
+  requestId: string;
+}
+
+/**
+ * The outbox of committed changes (afterCommit). `enqueue` runs inside the write transaction, on its client, so
+ * a rolled-back write enqueues nothing and a committed one cannot be lost. Implemented on the job queue
+ * (src/jobs/outbox.ts); without a queue, NO_OUTBOX.
+ */
+export interface Outbox {
+  enqueue(tx: Queryable, changes: readonly ResourceChange[]): Promise<void>;
+}
+
+export const NO_OUTBOX: Outbox = { enqueue: async () => undefined };

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { ensureAuditPartitions } from '../store/audit-log';
 import { classifyDatabaseError } from '../store/database-errors';
+import { consumeChanges, defaultConsumers, RESOURCE_CHANGED, type AfterCommit } from './outbox';
 
-/** Queue names. Later: the outbox consumers (subscriptions, Task notifications), Bulk Data export. */
+/** Queue names (the outbox's is RESOURCE_CHANGED, src/jobs/outbox.ts). Later: Bulk Data export. */
 export const AUDIT_MAINTENANCE = 'audit-maintenance';
 
 /** Retries with exponential backoff (5 s, 10 s, 20 s, …); jobs live in PostgreSQL and survive restarts. */
@@ -17,12 +18,19 @@ const RETRY = { retryLimit: 8, retryDelay: 5, retryBackoff: true } as const;
  * The audit sealer is not a queued job: it runs every second and must be exactly one process at a time, which a
  * session advisory lock gives without a job per second (src/jobs/audit-sealer-job.ts).
  */
-export async function startQueue(db: Database, logger?: Logger): Promise<PgBoss> {
+export async function startQueue(
+  db: Database,
+  logger?: Logger,
+  afterCommit: readonly AfterCommit[] = defaultConsumers(logger),
+): Promise<PgBoss> {
   const connectionString = (db.pool.options as { connectionString: string }).connectionString;
   const boss = new PgBoss({ connectionString, max: 2, schema: 'pgboss' });
   boss.on('error', (err) => logQueueError(err, logger));
   await boss.start();
   await boss.createQueue(AUDIT_MAINTENANCE, { name: AUDIT_MAINTENANCE, ...RETRY });
+  // The outbox (afterCommit): jobs are inserted by write transactions (PgBossOutbox), so the queue exists first.
+  await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
+  await consumeChanges(boss, afterCommit);
   await boss.work(AUDIT_MAINTENANCE, async () => {
     // The monthly partitions of audit_log, two months ahead (the default partition is only a safety net).
     await ensureAuditPartitions(db.pool);
@@ -44,6 +52,19 @@ function logQueueError(err: Error, logger?: Logger): void {
   else if ((err as { code?: unknown }).code === '57P01')
     logger?.info({ reason: fault.reason }, 'job queue stopped by the database');
   else logger?.warn({ reason: fault.reason }, 'job queue: database unavailable; pg-boss retries');
+}
+
+/**
+ * Only the outbox's producer side, for a service that runs no jobs (RUN_JOBS=false, `npm run worker` elsewhere):
+ * it ensures the queue exists, so that write transactions can insert into it, and neither polls nor schedules.
+ */
+export async function startPublisher(db: Database, logger?: Logger): Promise<PgBoss> {
+  const connectionString = (db.pool.options as { connectionString: string }).connectionString;
+  const boss = new PgBoss({ connectionString, max: 1, schema: 'pgboss', supervise: false, schedule: false });
+  boss.on('error', (err) => logQueueError(err, logger));
+  await boss.start();
+  await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
+  return boss;
 }
 
 export async function stopQueue(boss: PgBoss): Promise<void> {

@@ -131,17 +131,16 @@ export const resourceStore = {
       v.method,
       v.resource ?? null,
     ];
+    // One round trip for both rows (no constraint ties them, so the order inside the statement does not matter).
     await q.query(
-      `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      params,
-    );
-    await q.query(
-      `INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `WITH v AS (
+         INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7))
+       INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+       VALUES ($1, $2, $3, $4, $5, $7)
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
          last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content`,
-      [v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.resource ?? null],
+      params,
     );
   },
 

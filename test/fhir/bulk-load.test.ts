@@ -4,7 +4,7 @@ import { createConformanceCheck, loadDefaultProfiles } from '../../src/fhir/conf
 import { withNarrative } from '../../src/fhir/narrative/narrative';
 import { FhirRepository } from '../../src/fhir/repository';
 import { findMatches } from '../../src/fhir/search/search';
-import { removeIndexes, writeIndexes } from '../../src/fhir/search/indexer';
+import { indexResource, removeIndexes, storeIndexes } from '../../src/fhir/search/indexer';
 import { checkBusinessRules } from '../../src/fhir/validation/business-rules';
 import { generateRegion } from '../../src/generate/generate-region';
 import type { Database } from '../../src/store/database';
@@ -55,7 +55,7 @@ describe('bulk load of a generated region', () => {
     const conformance = createConformanceCheck(await validator(), checkBusinessRules, loadDefaultProfiles());
     const repository = new FhirRepository({
       db: viaApi,
-      index: { writeIndexes, removeIndexes, findMatches },
+      index: { indexResource, storeIndexes, removeIndexes, findMatches },
       conformance,
       narrative: withNarrative,
     });

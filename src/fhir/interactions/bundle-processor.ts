@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { Queryable } from '../../store/database';
 import type { RequestContext } from '../../kernel/request-context';
 import { parseReference } from '../../kernel/reference';
 import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../../kernel/outcome';
@@ -176,10 +175,12 @@ async function transaction(
   entries: ParsedEntry[],
   executor: Executor,
 ): Promise<Bundle> {
-  const responses = await executor.repository.writeTransaction(async (tx) => {
-    const mapping = await resolveIdentities(tx, entries, executor);
+  // Every entry, reads included, runs on the one transaction (they see each other's writes).
+  const responses = await executor.repository.withTransaction(async (repository) => {
+    const bound = executor.withRepository(repository);
+    const mapping = await resolveIdentities(entries, bound);
     checkDistinctTargets(entries);
-    await resolveConditionalReferences(tx, entries, mapping, executor);
+    await resolveConditionalReferences(entries, mapping, bound);
     const resolvedBundle = {
       ...bundle,
       entry: entries.map((e) => ({ fullUrl: e.fullUrl, resource: e.request.body })),
@@ -192,7 +193,7 @@ async function transaction(
     for (const entry of ordered) {
       checkDeadline(ctx, entry.index);
       try {
-        results.set(entry.index, await executeEntry(ctx, entry, executor, tx, resolvedBundle as Bundle));
+        results.set(entry.index, await executeEntry(ctx, entry, bound, resolvedBundle as Bundle));
       } catch (err) {
         // Keep going on validation errors so the client sees every invalid entry at once; anything else aborts.
         if (err instanceof FhirError && err.status === 422)
@@ -212,7 +213,7 @@ async function batch(ctx: RequestContext, raw: BundleEntry[], executor: Executor
   for (const [index, item] of raw.entries()) {
     try {
       const e = parseEntry(item, index, ctx.baseUrl);
-      entry.push(responseEntry(await executeEntry(ctx, e, executor, undefined)));
+      entry.push(responseEntry(await executeEntry(ctx, e, executor)));
     } catch (err) {
       entry.push(failedEntry(ctx, err, index));
     }
@@ -232,60 +233,49 @@ function failedEntry(ctx: RequestContext, err: unknown, index: number): BundleEn
   return { response: { status: String(error.status), outcome: error.toOperationOutcome() } };
 }
 
-function executeEntry(
-  ctx: RequestContext,
-  e: ParsedEntry,
-  executor: Executor,
-  tx?: Queryable,
-  bundle?: Bundle,
-) {
+function executeEntry(ctx: RequestContext, e: ParsedEntry, executor: Executor, bundle?: Bundle) {
   if (e.request.kind === 'batch-or-transaction')
     throw badRequest('A Bundle entry cannot itself be a transaction', `Bundle.entry[${e.index}].request`);
-  return executor.execute(ctx, e.request, tx, bundle);
+  return executor.execute(ctx, e.request, bundle);
 }
 
 /**
  * Decides the id of every POST and conditional PUT up front, so `urn:uuid:` references can be rewritten before
  * anything is written. A POST with ifNoneExist that matches maps to the existing resource and writes nothing.
  */
-async function resolveIdentities(
-  tx: Queryable,
-  entries: ParsedEntry[],
-  executor: Executor,
-): Promise<Map<string, string>> {
+async function resolveIdentities(entries: ParsedEntry[], executor: Executor): Promise<Map<string, string>> {
   const mapping = new Map<string, string>();
+  const writes = new Map<string, number>();
+  for (const { request } of entries)
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.resourceType)
+      writes.set(request.resourceType, (writes.get(request.resourceType) ?? 0) + 1);
   for (const e of entries) {
     const { request } = e;
     const type = request.resourceType as string;
     let target: string | undefined;
     if (request.kind === 'create') {
       const match = request.ifNoneExist
-        ? await singleMatch(tx, executor, type, request.ifNoneExist, e.index)
+        ? await singleMatch(executor, type, request.ifNoneExist, e.index)
         : undefined;
       if (match) {
         target = `${type}/${match.id}`;
         request.matchedId = match.id;
       } else {
         request.assignedId = randomUUID();
+        request.noneExists = request.ifNoneExist !== undefined && writes.get(type) === 1;
         target = `${type}/${request.assignedId}`;
       }
     } else if (request.kind === 'update') {
       target = `${type}/${request.id}`;
     } else if (request.kind === 'conditional-update') {
-      const match = await singleMatch(
-        tx,
-        executor,
-        type,
-        new URLSearchParams(request.query).toString(),
-        e.index,
-      );
+      const match = await singleMatch(executor, type, new URLSearchParams(request.query).toString(), e.index);
       request.id = match?.id ?? (request.body?.id as string | undefined) ?? randomUUID();
       request.kind = 'update';
       target = `${type}/${request.id}`;
     } else if (request.kind === 'conditional-delete') {
       // Resolved up front, so that an overlap with another entry is seen (R4 http.html#trules).
       const criteria = new URLSearchParams(request.query).toString();
-      const match = await singleMatch(tx, executor, type, criteria, e.index);
+      const match = await singleMatch(executor, type, criteria, e.index);
       if (match) Object.assign(request, { kind: 'delete', id: match.id, query: [] });
     }
     if (target && e.fullUrl) mapping.set(e.fullUrl, target);
@@ -297,7 +287,6 @@ async function resolveIdentities(
 }
 
 async function resolveConditionalReferences(
-  tx: Queryable,
   entries: ParsedEntry[],
   mapping: Map<string, string>,
   executor: Executor,
@@ -308,7 +297,7 @@ async function resolveConditionalReferences(
       const parsed = parseReference(ref);
       if (mapping.has(ref) || parsed.kind !== 'conditional') continue;
       const { resourceType: type, criteria } = parsed;
-      const match = await singleMatch(tx, executor, type, criteria, e.index);
+      const match = await singleMatch(executor, type, criteria, e.index);
       if (!match)
         throw preconditionFailed(
           `Conditional reference "${ref}" in entry ${e.index} matches no resource`,
@@ -322,9 +311,8 @@ async function resolveConditionalReferences(
   }
 }
 
-function singleMatch(tx: Queryable, executor: Executor, type: string, criteria: string, index: number) {
+function singleMatch(executor: Executor, type: string, criteria: string, index: number) {
   return executor.repository.conditionalMatch(
-    tx,
     type,
     criteria,
     `Entry ${index}:`,

@@ -60,33 +60,32 @@ export class Executor {
     return this.deps.repository;
   }
 
-  /** Every response to a pseudonymised caller leaves through the release gate, Bundle entries included. */
-  async execute(
-    ctx: RequestContext,
-    req: FhirRequest,
-    tx?: Queryable,
-    bundle?: Bundle,
-  ): Promise<FhirResponse> {
-    if (!ctx.caller?.pseudonymised) return this.interact(ctx, req, tx, bundle);
-    if (!this.deps.release)
-      throw new FhirError(403, [issue('forbidden', 'Pseudonymised output is not available')]);
-    return this.deps.release.around(req, (admitted) => this.interact(ctx, admitted, tx, bundle));
+  /** This executor on another repository: one bound to a transaction (transaction Bundles). */
+  withRepository(repository: FhirRepository): Executor {
+    return new Executor({ ...this.deps, repository });
   }
 
-  private async interact(
-    ctx: RequestContext,
-    req: FhirRequest,
-    tx?: Queryable,
-    bundle?: Bundle,
-  ): Promise<FhirResponse> {
-    if (req.resourceType === 'AuditEvent' && this.deps.auditReader) return this.auditEvents(ctx, req, tx);
-    return this.interactStored(ctx, req, tx, bundle);
+  /** The pool, or the transaction of the repository this executor is bound to (reads see its writes). */
+  private get db(): Queryable {
+    return this.deps.repository.queryable;
+  }
+
+  /** Every response to a pseudonymised caller leaves through the release gate, Bundle entries included. */
+  async execute(ctx: RequestContext, req: FhirRequest, bundle?: Bundle): Promise<FhirResponse> {
+    if (!ctx.caller?.pseudonymised) return this.interact(ctx, req, bundle);
+    if (!this.deps.release)
+      throw new FhirError(403, [issue('forbidden', 'Pseudonymised output is not available')]);
+    return this.deps.release.around(req, (admitted) => this.interact(ctx, admitted, bundle));
+  }
+
+  private async interact(ctx: RequestContext, req: FhirRequest, bundle?: Bundle): Promise<FhirResponse> {
+    if (req.resourceType === 'AuditEvent' && this.deps.auditReader) return this.auditEvents(ctx, req);
+    return this.interactStored(ctx, req, bundle);
   }
 
   private async interactStored(
     ctx: RequestContext,
     req: FhirRequest,
-    tx?: Queryable,
     bundle?: Bundle,
   ): Promise<FhirResponse> {
     const repo = this.deps.repository;
@@ -98,22 +97,20 @@ export class Executor {
         return { status: 200, body: await this.deps.bundles.process(ctx, requireBundle(req.body), this) };
       case 'read': {
         this.scope(ctx, type, 'r');
-        const version = await repo.read(ctx, type, req.id as string, tx);
-        await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, tx, [
-          version.resource as Resource,
-        ]);
+        const version = await repo.read(ctx, type, req.id as string);
+        await this.auditRead(ctx, 'read', [`${type}/${req.id}`], undefined, [version.resource as Resource]);
         if (notModified(version, req.ifNoneMatch, req.ifModifiedSince))
           return { ...versionResponse(ctx.baseUrl, version, 304, false), location: undefined };
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
       }
       case 'vread': {
         this.scope(ctx, type, 'r');
-        const version = await repo.vread(ctx, type, req.id as string, req.versionId as string, tx);
-        await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`], undefined, tx);
+        const version = await repo.vread(ctx, type, req.id as string, req.versionId as string);
+        await this.auditRead(ctx, 'vread', [`${type}/${req.id}/_history/${req.versionId}`]);
         return { ...versionResponse(ctx.baseUrl, version, 200, true), location: undefined };
       }
       case 'search-type':
-        return this.search(ctx, req, type, tx);
+        return this.search(ctx, req, type);
       case 'search-system':
         throw notSupported(
           'System-level search is not supported; search per resource type, e.g. GET [base]/Patient?…',
@@ -121,57 +118,39 @@ export class Executor {
       case 'history-system':
       case 'history-type':
       case 'history-instance':
-        return this.history(ctx, req, tx);
+        return this.history(ctx, req);
       case 'create': {
         this.scope(ctx, type, 'c');
         const body = requireResource(req.body, type);
-        const result = await repo.create(
-          ctx,
-          body,
-          {
-            ifNoneExist: req.matchedId ? undefined : req.ifNoneExist,
-            assignedId: req.assignedId,
-            matchedId: req.matchedId,
-            bundle,
-          },
-          tx,
-        );
+        const result = await repo.create(ctx, body, {
+          ifNoneExist: req.matchedId || req.noneExists ? undefined : req.ifNoneExist,
+          assignedId: req.assignedId,
+          matchedId: req.matchedId,
+          bundle,
+        });
         return writeResponse(ctx, req, result.version, result.status, result.readable);
       }
       case 'update': {
         this.scope(ctx, type, 'u');
         const body = requireResource(req.body, type);
-        const result = await repo.update(
-          ctx,
-          type,
-          req.id as string,
-          body,
-          { ifMatch: req.ifMatch, bundle },
-          tx,
-        );
+        const result = await repo.update(ctx, type, req.id as string, body, { ifMatch: req.ifMatch, bundle });
         return writeResponse(ctx, req, result.version, result.status, true);
       }
       case 'conditional-update': {
         this.scope(ctx, type, 'u');
         const body = requireResource(req.body, type);
         const criteria = new URLSearchParams(req.query).toString();
-        const result = await repo.conditionalUpdate(
-          ctx,
-          body,
-          criteria,
-          { ifMatch: req.ifMatch, bundle },
-          tx,
-        );
+        const result = await repo.conditionalUpdate(ctx, body, criteria, { ifMatch: req.ifMatch, bundle });
         return writeResponse(ctx, req, result.version, result.status, true);
       }
       case 'delete': {
         this.scope(ctx, type, 'd');
-        await repo.delete(ctx, type, req.id as string, tx);
+        await repo.delete(ctx, type, req.id as string);
         return { status: 204 };
       }
       case 'conditional-delete': {
         this.scope(ctx, type, 'd');
-        await repo.conditionalDelete(ctx, type, new URLSearchParams(req.query).toString(), tx);
+        await repo.conditionalDelete(ctx, type, new URLSearchParams(req.query).toString());
         return { status: 204 };
       }
       case 'operation':
@@ -183,21 +162,16 @@ export class Executor {
     if (ctx.caller && this.deps.access) this.deps.access.checkScope(ctx.caller, resourceType, interaction);
   }
 
-  private async restriction(ctx: RequestContext, tx?: Queryable): Promise<RequestContext['access']> {
+  private async restriction(ctx: RequestContext): Promise<RequestContext['access']> {
     if (!ctx.caller || !this.deps.access) return undefined;
-    ctx.access ??= await this.deps.access.restrictionFor(tx ?? this.deps.repository.db.pool, ctx.caller);
+    ctx.access ??= await this.deps.access.restrictionFor(this.db, ctx.caller);
     return ctx.access;
   }
 
-  private async search(
-    ctx: RequestContext,
-    req: FhirRequest,
-    type: string,
-    tx?: Queryable,
-  ): Promise<FhirResponse> {
+  private async search(ctx: RequestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
     this.scope(ctx, type, 's');
-    const access = await this.restriction(ctx, tx);
-    const bundle = await this.deps.search(tx ?? this.deps.repository.db.pool, type, req.query, {
+    const access = await this.restriction(ctx);
+    const bundle = await this.deps.search(this.db, type, req.query, {
       baseUrl: ctx.baseUrl,
       lenient: req.lenient,
       access,
@@ -209,11 +183,11 @@ export class Executor {
     // Entries cut down by _elements or _summary may lack what tells whom they are about: the trail looks those up.
     const whole = !req.query.some(([k]) => k === '_elements' || k === '_summary');
     const found = whole ? (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [];
-    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`, tx, found);
+    await this.auditRead(ctx, 'search-type', touched, `${type}?${new URLSearchParams(req.query)}`, found);
     return { status: 200, body: bundle };
   }
 
-  private async history(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  private async history(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
     this.scope(ctx, req.resourceType ?? '*', 'r');
     const known = new Set<string>(['_count', '_since', '_at', '_cursor', '_total', ...FORMAT_PARAMS]);
     if (req.kind === 'history-system') known.add('_type');
@@ -228,26 +202,21 @@ export class Executor {
     const types = req.kind === 'history-system' ? this.historyTypes(ctx, req) : undefined;
     const path = [req.resourceType, req.id, '_history'].filter(Boolean).join('/');
     const key = this.deps.paging.cursorKey;
-    await this.restriction(ctx, tx);
-    const page = await this.deps.repository.history(
-      ctx,
-      {
-        resourceType: req.resourceType,
-        id: req.id,
-        since: historyInstant('_since', get('_since')),
-        at: historyInstant('_at', get('_at')),
-        count,
-        beforeSeq: cursor === undefined ? undefined : decodeHistoryCursor(key, cursor, path),
-        types,
-        // One AuditEvent is written per request: system history shows them only when asked for by _type.
-        excludeTypes: req.kind === 'history-system' && !types ? ['AuditEvent'] : undefined,
-        total: wantsHistoryTotal(get('_total'), cursor),
-      },
-      tx,
-    );
+    await this.restriction(ctx);
+    const page = await this.deps.repository.history(ctx, {
+      resourceType: req.resourceType,
+      id: req.id,
+      since: historyInstant('_since', get('_since')),
+      at: historyInstant('_at', get('_at')),
+      count,
+      beforeSeq: cursor === undefined ? undefined : decodeHistoryCursor(key, cursor, path),
+      types,
+      // One AuditEvent is written per request: system history shows them only when asked for by _type.
+      excludeTypes: req.kind === 'history-system' && !types ? ['AuditEvent'] : undefined,
+      total: wantsHistoryTotal(get('_total'), cursor),
+    });
     const touched = page.versions.map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
-    // Inside a transaction Bundle the audit must use its transaction: it holds the chain lock.
-    await this.auditRead(ctx, req.kind, touched, undefined, tx);
+    await this.auditRead(ctx, req.kind, touched);
     const next = (seq: number) => encodeHistoryCursor(key, path, seq);
     return { status: 200, body: historyBundle(ctx.baseUrl, path, req.query, page, next) };
   }
@@ -256,9 +225,9 @@ export class Executor {
    * AuditEvent from the audit table: read, vread (every record has only version 1), search; admins only. It has
    * no history (its records never change): history is refused, and so is any write (the access policy).
    */
-  private async auditEvents(ctx: RequestContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  private async auditEvents(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
     const reader = this.deps.auditReader as AuditReader;
-    const db = tx ?? this.deps.repository.db.pool;
+    const db = this.db;
     const interaction = req.kind === 'search-type' ? 's' : 'r';
     if (req.kind === 'read' || req.kind === 'vread' || req.kind === 'search-type') {
       this.scope(ctx, 'AuditEvent', interaction);
@@ -275,7 +244,7 @@ export class Executor {
             `AuditEvent/${req.id}${req.kind === 'vread' ? `/_history/${req.versionId}` : ''} is not known`,
           );
         const ref = `AuditEvent/${req.id}${req.kind === 'vread' ? '/_history/1' : ''}`;
-        await this.auditRead(ctx, req.kind, [ref], undefined, tx);
+        await this.auditRead(ctx, req.kind, [ref]);
         return {
           status: 200,
           body: event,
@@ -291,7 +260,7 @@ export class Executor {
           maxCount: this.deps.paging.maxCount,
         });
         const touched = (bundle.entry ?? []).map((e) => `AuditEvent/${e.resource?.id}`);
-        await this.auditRead(ctx, 'search-type', touched, `AuditEvent?${new URLSearchParams(req.query)}`, tx);
+        await this.auditRead(ctx, 'search-type', touched, `AuditEvent?${new URLSearchParams(req.query)}`);
         return { status: 200, body: bundle };
       }
       case 'history-type':
@@ -354,10 +323,9 @@ export class Executor {
     interaction: string,
     entities: string[],
     query?: string,
-    tx?: Queryable,
     known?: readonly Resource[],
   ): Promise<void> {
-    await this.deps.audit?.record(tx ?? this.deps.repository.db.pool, ctx, {
+    await this.deps.audit?.record(this.db, ctx, {
       action: interaction.startsWith('search') ? 'E' : 'R',
       interaction,
       outcome: 'success',

@@ -22,6 +22,11 @@ export interface FhirRequest {
   /** Transactions: the id decided up front for a create, or the existing match of its ifNoneExist. */
   assignedId?: string;
   matchedId?: string;
+  /**
+   * Transactions: ifNoneExist matched nothing when ids were decided, and no other entry writes this resource type,
+   * so nothing in the transaction can match it since: the create need not search again.
+   */
+  noneExists?: boolean;
 }
 
 export type InteractionKind =

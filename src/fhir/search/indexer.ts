@@ -17,7 +17,22 @@ export function indexResource(resource: Resource): ResourceIndex {
   return { rows, patientIds, relations: careRelations(resource, references) };
 }
 
-/** Replaces all index and compartment rows of the resource; call in the transaction that writes it. */
+/**
+ * Replaces all index and compartment rows of the resource with `index` (from indexResource, computed before the
+ * transaction); call in the transaction that writes version `versionId`. `fresh`: it has no rows to replace.
+ */
+export async function storeIndexes(
+  tx: Queryable,
+  resourceType: string,
+  id: string,
+  index: ResourceIndex,
+  versionId: number,
+  fresh = false,
+): Promise<void> {
+  await replaceIndexRows(tx, resourceType, id, index, versionId, fresh);
+}
+
+/** Indexes and stores a resource as stored (its meta.versionId); for seeding tests and tools without the pipeline. */
 export async function writeIndexes(tx: Queryable, resource: Resource): Promise<void> {
   if (!resource.id) throw new Error('writeIndexes needs a resource with an id');
   const versionId = Number(resource.meta?.versionId);

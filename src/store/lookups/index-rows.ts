@@ -151,6 +151,7 @@ export async function insertTableRows(tx: Queryable, tables: readonly TableRows[
 /**
  * Replaces all index rows of a resource (the caller's transaction makes this atomic with the resource write).
  * With `versionId`, that version also keeps its compartment and reference rows, for access-filtered history.
+ * `fresh`: the resource has no current index rows (new, or its last version is a deletion), so none are deleted.
  */
 export async function replaceIndexRows(
   tx: Queryable,
@@ -158,8 +159,9 @@ export async function replaceIndexRows(
   id: string,
   index: ResourceIndex,
   versionId?: number,
+  fresh = false,
 ): Promise<void> {
-  await deleteIndexRows(tx, resourceType, id);
+  if (!fresh) await deleteIndexRows(tx, resourceType, id);
   await insertTableRows(tx, indexTableRows(resourceType, id, index, versionId));
 }
 

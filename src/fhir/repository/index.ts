@@ -1,0 +1,4 @@
+// The write pipeline: prepare (before the transaction) → store (in it) → afterCommit (the outbox).
+export * from './repository';
+export * from './prepare';
+export * from './stages';

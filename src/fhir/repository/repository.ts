@@ -1,0 +1,428 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Database, Queryable } from '../../store/database';
+import type { ResourceIndex } from '../../store/lookups/index-rows';
+import {
+  resourceStore,
+  type StoredVersion,
+  type HistoryPage,
+  type HistoryQuery,
+} from '../../store/resource-store';
+import type { RequestContext, WriteChange } from '../../kernel/request-context';
+import { NO_OUTBOX, type AccessGuard, type AuditSink, type Outbox, type ResourceChange } from '../ports';
+import { badRequest, FhirError, gone, issue, notFound, preconditionFailed } from '../../kernel/outcome';
+import { isValidId } from '../../kernel/resource-types';
+import { parseCriteria } from '../search/criteria';
+import { prepareWrite, stamp, withId, type ConformanceCheck, type PreparedWrite } from './prepare';
+import { changeOf, type BeforeStore } from './stages';
+
+/** Search-index maintenance and matching, implemented by src/fhir/search. */
+export interface SearchIndex {
+  /** Pure: every row the resource owns, computed in the prepare stage (before the transaction). */
+  indexResource(resource: Resource): ResourceIndex;
+  /**
+   * Replaces the resource's rows with `index`; that version keeps its access rows too. `fresh`: the resource has
+   * no index rows yet (new, or deleted), so there are none to remove.
+   */
+  storeIndexes(
+    tx: Queryable,
+    resourceType: string,
+    id: string,
+    index: ResourceIndex,
+    versionId: number,
+    fresh?: boolean,
+  ): Promise<void>;
+  removeIndexes(tx: Queryable, resourceType: string, id: string): Promise<void>;
+  findMatches(
+    q: Queryable,
+    resourceType: string,
+    params: ReadonlyArray<[string, string]>,
+    limit: number,
+  ): Promise<Resource[]>;
+}
+
+export interface RepositoryDeps {
+  db: Database;
+  index: SearchIndex;
+  conformance?: ConformanceCheck;
+  access?: AccessGuard;
+  audit?: AuditSink;
+  /** Rules on a change with its previous version, run in the transaction (stages.ts). */
+  beforeStore?: readonly BeforeStore[];
+  /** Committed changes for the afterCommit consumers; NO_OUTBOX without a job queue. */
+  outbox?: Outbox;
+  /** Adds a generated (Dutch) narrative to resources that carry none, for systems that only display. */
+  narrative?: (resource: Resource) => Resource;
+}
+
+export interface WriteResult {
+  version: StoredVersion;
+  /** 201 for a new resource, 200 for an update or an existing match. */
+  status: 200 | 201;
+  /** False when a conditional create matched an existing resource the caller may not see in full. */
+  readable: boolean;
+}
+
+export interface WriteOptions {
+  ifMatch?: string;
+  ifNoneExist?: string;
+  /** Bundle the resource came in, for resolve() in profile slicing. */
+  bundle?: Bundle;
+  /** Server-assigned id chosen earlier (transaction urn:uuid mapping). */
+  assignedId?: string;
+  /** Transactions: the existing resource an ifNoneExist matched when ids were decided. */
+  matchedId?: string;
+}
+
+/** The connection a transaction-bound repository holds, and the changes its commit will publish. */
+interface TransactionScope {
+  tx: Queryable;
+  changes: ResourceChange[];
+}
+
+const MAX_CONDITIONAL_MATCHES = 2;
+
+/**
+ * The write path: every create, update and delete passes through here, so validation, access policy, history,
+ * index maintenance, audit and the outbox cannot be bypassed. Validation and index extraction run before the
+ * transaction (prepare.ts); a repository from withTransaction is bound to one transaction, and every call on it
+ * (reads included, so they see its writes) runs there. Otherwise each write runs in a transaction of its own.
+ */
+export class FhirRepository {
+  constructor(
+    private readonly deps: RepositoryDeps,
+    private readonly scope?: TransactionScope,
+  ) {}
+
+  get db(): Database {
+    return this.deps.db;
+  }
+
+  /** Where this repository's statements go: its transaction, or the pool. */
+  get queryable(): Queryable {
+    return this.scope?.tx ?? this.deps.db.pool;
+  }
+
+  /**
+   * Runs `fn` with a repository bound to one transaction, which commits when `fn` resolves. Nested calls reuse the
+   * outer transaction. The outbox rows of every change are inserted just before the commit, in the transaction.
+   */
+  withTransaction<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T> {
+    if (this.scope) return fn(this);
+    // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
+    return this.deps.db.transaction(async (tx) => {
+      const scope: TransactionScope = { tx, changes: [] };
+      const result = await fn(new FhirRepository(this.deps, scope));
+      if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
+      return result;
+    });
+  }
+
+  async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
+    const q = this.queryable;
+    const current = await resourceStore.current(q, resourceType, id);
+    if (!current) throw notFound(`${resourceType}/${id} is not known`);
+    if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+    await this.assertReadable(q, ctx, current.resource as Resource);
+    return current;
+  }
+
+  async vread(
+    ctx: RequestContext,
+    resourceType: string,
+    id: string,
+    versionId: string,
+  ): Promise<StoredVersion> {
+    const q = this.queryable;
+    const vid = /^[1-9]\d{0,9}$/.test(versionId) ? Number(versionId) : NaN;
+    if (!Number.isInteger(vid) || vid < 1)
+      throw notFound(`Version "${versionId}" of ${resourceType}/${id} is not known`);
+    const version = await resourceStore.version(q, resourceType, id, vid);
+    if (!version) throw notFound(`Version ${vid} of ${resourceType}/${id} is not known`);
+    if (version.deleted) throw gone(`Version ${vid} of ${resourceType}/${id} is a deletion`);
+    await this.assertReadable(q, ctx, version.resource as Resource);
+    return version;
+  }
+
+  /** History, filtered for access in SQL before paging (see resourceStore.history). */
+  async history(ctx: RequestContext, query: Omit<HistoryQuery, 'access'>): Promise<HistoryPage> {
+    // ctx.access is computed by the executor before history; undefined means unrestricted.
+    const access = this.deps.access && ctx.caller ? ctx.access : undefined;
+    return resourceStore.history(this.queryable, { ...query, access });
+  }
+
+  async findMatches(resourceType: string, params: ReadonlyArray<[string, string]>): Promise<Resource[]> {
+    return this.deps.index.findMatches(this.queryable, resourceType, params, MAX_CONDITIONAL_MATCHES);
+  }
+
+  async create(ctx: RequestContext, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
+    if (options.matchedId) {
+      const matchedId = options.matchedId;
+      return this.withTransaction(async (repo) => {
+        const matched = await resourceStore.current(repo.queryable, resource.resourceType, matchedId);
+        return repo.existingMatch(ctx, matched?.resource as Resource);
+      });
+    }
+    const id = options.assignedId ?? randomUUID();
+    const prepared = await this.prepareCreate(ctx, { ...resource, id }, options);
+    if (!('stored' in prepared)) return prepared;
+    return this.withTransaction(async (repo) => {
+      if (options.ifNoneExist !== undefined) {
+        const existing = await repo.conditionalMatch(
+          resource.resourceType,
+          options.ifNoneExist,
+          'If-None-Exist',
+        );
+        if (existing) return repo.existingMatch(ctx, existing);
+      }
+      return repo.store(ctx, prepared, undefined, 'POST');
+    });
+  }
+
+  async update(
+    ctx: RequestContext,
+    resourceType: string,
+    id: string,
+    resource: Resource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    checkUpdateId(resourceType, id, resource);
+    const prepared = this.prepare({ ...resource, id }, options.bundle);
+    return this.withTransaction((repo) => repo.storeUpdate(ctx, prepared, options));
+  }
+
+  /** R4 http.html#cond-update: no match creates, one match updates, several → 412. */
+  async conditionalUpdate(
+    ctx: RequestContext,
+    resource: Resource,
+    criteria: string,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    // The id is only known once the criteria are resolved (in the transaction); a changed id is re-indexed there.
+    const provisional = resource.id ?? randomUUID();
+    if (resource.id !== undefined) checkUpdateId(resource.resourceType, resource.id, resource);
+    const prepared = this.prepare({ ...resource, id: provisional }, options.bundle);
+    return this.withTransaction(async (repo) => {
+      const match = await repo.conditionalMatch(resource.resourceType, criteria, 'conditional update');
+      if (!match) {
+        if (resource.id) return repo.storeUpdate(ctx, prepared, options);
+        return repo.store(ctx, prepared, undefined, 'POST');
+      }
+      if (resource.id !== undefined && resource.id !== match.id) {
+        throw badRequest(
+          `Resource id "${resource.id}" differs from the id "${match.id}" of the resource matching the criteria`,
+          `${resource.resourceType}.id`,
+        );
+      }
+      const rebound = withId(this.prepareDeps(), prepared, match.id as string);
+      return repo.storeUpdate(ctx, rebound, options);
+    });
+  }
+
+  async delete(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return this.withTransaction(async (repo) => {
+      const q = repo.queryable;
+      const previous = await resourceStore.current(q, resourceType, id, true);
+      if (!previous) throw notFound(`${resourceType}/${id} is not known`);
+      if (previous.deleted) return undefined;
+      await this.deps.access?.checkWrite(q, ctx, {
+        interaction: 'delete',
+        resourceType,
+        previous: previous.resource,
+      });
+      await repo.runBeforeStore(ctx, 'delete', undefined, previous);
+      const version: StoredVersion = {
+        resourceType,
+        id,
+        versionId: previous.versionId + 1,
+        lastUpdated: await resourceStore.now(q),
+        deleted: true,
+        method: 'DELETE',
+      };
+      await resourceStore.write(q, version);
+      await this.deps.index.removeIndexes(q, resourceType, id);
+      await repo.afterWrite(ctx, version, 'delete');
+      return version;
+    });
+  }
+
+  /** R4 http.html#cdelete: single-match mode; no match is not an error, several → 412. */
+  async conditionalDelete(ctx: RequestContext, resourceType: string, criteria: string) {
+    return this.withTransaction(async (repo) => {
+      const match = await repo.conditionalMatch(resourceType, criteria, 'conditional delete');
+      return match ? repo.delete(ctx, resourceType, match.id as string) : undefined;
+    });
+  }
+
+  /** The single resource matching conditional criteria, or none; several matches are 412 (R4 http.html#cond-update). */
+  async conditionalMatch(
+    resourceType: string,
+    criteria: string,
+    what: string,
+    expression?: string,
+  ): Promise<Resource | undefined> {
+    const params = parseCriteria(criteria, what, expression);
+    const matches = await this.findMatches(resourceType, params);
+    if (matches.length > 1) {
+      throw preconditionFailed(
+        `${what} criteria "${criteria}" match more than one ${resourceType}`,
+        expression,
+      );
+    }
+    return matches[0];
+  }
+
+  private prepareDeps() {
+    return { ...this.deps, indexResource: this.deps.index.indexResource };
+  }
+
+  /** The prepare stage (prepare.ts): throws 422 for an invalid resource, before any transaction. */
+  private prepare(resource: Resource, bundle?: Bundle): PreparedWrite {
+    return prepareWrite(this.prepareDeps(), resource, bundle);
+  }
+
+  /**
+   * A conditional create of an invalid resource whose criteria match answers with the match, as before the
+   * prepare stage moved out of the transaction: the criteria are then resolved without one.
+   */
+  private async prepareCreate(
+    ctx: RequestContext,
+    resource: Resource,
+    options: WriteOptions,
+  ): Promise<PreparedWrite | WriteResult> {
+    try {
+      return this.prepare(resource, options.bundle);
+    } catch (err) {
+      if (!(err instanceof FhirError) || err.status !== 422 || options.ifNoneExist === undefined) throw err;
+      const existing = await this.conditionalMatch(
+        resource.resourceType,
+        options.ifNoneExist,
+        'If-None-Exist',
+      );
+      if (!existing) throw err;
+      return this.existingMatch(ctx, existing);
+    }
+  }
+
+  private async storeUpdate(ctx: RequestContext, prepared: PreparedWrite, options: WriteOptions) {
+    const { resourceType, id } = prepared.stored;
+    const previous = await resourceStore.current(this.queryable, resourceType, id as string, true);
+    checkIfMatch(options.ifMatch, previous);
+    return this.store(ctx, prepared, previous, 'PUT');
+  }
+
+  private async existingMatch(ctx: RequestContext, existing: Resource): Promise<WriteResult> {
+    const q = this.queryable;
+    const version = await resourceStore.current(q, existing.resourceType, existing.id as string);
+    const readable = !this.deps.access || !ctx.caller || (await this.deps.access.canRead(q, ctx, existing));
+    return { version: version as StoredVersion, status: 200, readable };
+  }
+
+  /** In the transaction: meta, access policy (on validated input), beforeStore, inserts, audit, outbox. */
+  private async store(
+    ctx: RequestContext,
+    prepared: PreparedWrite,
+    previous: StoredVersion | undefined,
+    method: 'POST' | 'PUT',
+  ): Promise<WriteResult> {
+    const q = this.queryable;
+    const interaction: WriteChange['interaction'] = previous && !previous.deleted ? 'update' : 'create';
+    const { resourceType, id } = prepared.stored as Resource & { id: string };
+    const version: StoredVersion = {
+      resourceType,
+      id,
+      versionId: (previous?.versionId ?? 0) + 1,
+      lastUpdated: await resourceStore.now(q),
+      deleted: false,
+      method,
+    };
+    const { checked, stored, index } = stamp(prepared, version);
+    await this.deps.access?.checkWrite(q, ctx, {
+      interaction,
+      resourceType,
+      resource: checked,
+      previous: previous?.resource,
+    });
+    await this.runBeforeStore(ctx, interaction, checked, previous);
+    version.resource = stored;
+    await resourceStore.write(q, version);
+    const rows = index ?? this.deps.index.indexResource(stored);
+    // A deletion retired its rows (removeIndexes): only a current version has rows to replace.
+    await this.deps.index.storeIndexes(
+      q,
+      resourceType,
+      id,
+      rows,
+      version.versionId,
+      interaction === 'create',
+    );
+    await this.afterWrite(ctx, version, interaction);
+    return { version, status: interaction === 'create' ? 201 : 200, readable: true };
+  }
+
+  private async runBeforeStore(
+    ctx: RequestContext,
+    interaction: WriteChange['interaction'],
+    resource: Resource | undefined,
+    previous: StoredVersion | undefined,
+  ): Promise<void> {
+    for (const hook of this.deps.beforeStore ?? []) {
+      await hook({
+        interaction,
+        resource,
+        previous: previous?.deleted ? undefined : previous?.resource,
+        caller: ctx.caller,
+        tx: this.queryable,
+      });
+    }
+  }
+
+  /** The audit row now, in the transaction; the outbox row at its commit (withTransaction). */
+  private async afterWrite(
+    ctx: RequestContext,
+    version: StoredVersion,
+    interaction: WriteChange['interaction'],
+  ): Promise<void> {
+    const ref = `${version.resourceType}/${version.id}/_history/${version.versionId}`;
+    const action = ({ create: 'C', update: 'U', delete: 'D' } as const)[interaction];
+    await this.deps.audit?.record(this.queryable, ctx, {
+      action,
+      interaction,
+      outcome: 'success',
+      entities: [ref],
+    });
+    this.scope?.changes.push(changeOf(ctx, version, interaction));
+  }
+
+  private async assertReadable(q: Queryable, ctx: RequestContext, resource: Resource): Promise<void> {
+    if (!this.deps.access || !ctx.caller) return;
+    if (!(await this.deps.access.canRead(q, ctx, resource))) {
+      throw new FhirError(403, [
+        issue(
+          'forbidden',
+          `Access to ${resource.resourceType}/${resource.id} is not allowed for this organisation`,
+        ),
+      ]);
+    }
+  }
+}
+
+function checkUpdateId(resourceType: string, id: string, resource: Resource): void {
+  if (!isValidId(id)) throw badRequest(`"${id}" is not a valid resource id`, `${resourceType}.id`);
+  if (resource.id !== undefined && resource.id !== id) {
+    throw badRequest(
+      `Resource id "${resource.id}" does not match the id "${id}" in the URL`,
+      `${resourceType}.id`,
+    );
+  }
+}
+
+/** If-Match carries a weak ETag W/"n"; a mismatch or a missing resource is 412 (R4 http.html#concurrency). */
+function checkIfMatch(ifMatch: string | undefined, previous: StoredVersion | undefined): void {
+  if (ifMatch === undefined) return;
+  const wanted = /^(W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[2];
+  if (!previous || previous.deleted || String(previous.versionId) !== wanted) {
+    const actual = previous && !previous.deleted ? `W/"${previous.versionId}"` : 'no current version';
+    throw preconditionFailed(`If-Match ${ifMatch} does not match the current version (${actual})`);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../store/database';
+import type { StoredVersion } from '../../store/resource-store';
+import type { Caller } from '../../kernel/caller';
+import type { RequestContext, WriteChange } from '../../kernel/request-context';
+import type { ResourceChange } from '../ports';
+
+/**
+ * The stages of a write, in order:
+ * 1. prepare (prepare.ts), outside any transaction: default profile, validation, narrative, index extraction;
+ * 2. in the transaction: version check (If-Match, conditional match), access policy, beforeStore, the inserts,
+ *    the audit row and the outbox row;
+ * 3. afterCommit: the outbox's consumers (src/jobs/outbox.ts), after the commit, with retries.
+ */
+
+/** What a beforeStore hook sees: the new version as it will be stored (none for a delete) and the current one. */
+export interface BeforeStoreChange {
+  interaction: WriteChange['interaction'];
+  resource?: Resource;
+  previous?: Resource;
+  caller?: Caller;
+  /** The write's transaction, for a rule that must read related resources (through src/store functions). */
+  tx: Queryable;
+}
+
+/**
+ * A rule on a change that needs the previous version (a Task state machine, an immutable field). It runs in the
+ * transaction after the access policy; throwing (a FhirError with an OperationOutcome) refuses the write and
+ * rolls the transaction back.
+ */
+export type BeforeStore = (change: BeforeStoreChange) => void | Promise<void>;
+
+/** The outbox message of a stored version. */
+export function changeOf(
+  ctx: RequestContext,
+  version: StoredVersion,
+  interaction: WriteChange['interaction'],
+): ResourceChange {
+  return {
+    resourceType: version.resourceType,
+    id: version.id,
+    versionId: version.versionId,
+    interaction,
+    lastUpdated: version.lastUpdated,
+    requestId: ctx.requestId,
+  };
+}
