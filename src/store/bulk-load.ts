@@ -88,6 +88,20 @@ export async function patientWithIdentifier(
   return res.rows[0]?.id;
 }
 
+/** Whether the store holds no resource yet (a region loaded into it is then all there is). */
+export async function storeIsEmpty(q: Queryable): Promise<boolean> {
+  const res = await q.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM resource) AS empty');
+  return res.rows[0].empty;
+}
+
+/**
+ * The bulk load writes every care relation with its resource, so a database that was empty before it needs no
+ * rebuild of them at the service's next start (migration 007 asks for one; over a million resources it takes minutes).
+ */
+export async function markRelationsCurrent(q: Queryable): Promise<void> {
+  await q.query(`DELETE FROM store_rebuild WHERE name = 'care_relation'`);
+}
+
 /** Updates the planner statistics after a large load, so that the first searches get good plans. */
 export async function analyzeAfterLoad(q: Queryable): Promise<void> {
   await q.query('ANALYZE');
