@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Resource } from '@medplum/fhirtypes';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from './database';
 import { insertTableRows, type TableRows } from './lookups/index-rows';
 
@@ -25,10 +29,10 @@ const VERSION_COLUMNS = [
 const CONTENT = { name: 'content', type: 'jsonb[]' };
 
 /**
- * Inserts new resources (version 1, method POST) with all their rows in ONE statement: resource_version,
- * resource and every index table, each as multi-row unnest() inserts of the same functions the write path uses.
- * Fails as a whole (duplicate key) when any of them exists already. Run it in a transaction with the batch's
- * other statements, if any.
+ * Inserts new resources (version 1, method POST) with all their rows: resource_version, resource and every index
+ * table, the rows the write path's functions produce. On a client (a transaction) one COPY per table; elsewhere
+ * ONE statement of multi-row unnest() inserts. Fails as a whole (duplicate key) when any of them exists already.
+ * Run it in a transaction with the batch's other statements, if any.
  */
 export async function insertNewVersions(q: Queryable, versions: readonly BulkVersion[]): Promise<void> {
   if (!versions.length) return;
@@ -47,7 +51,48 @@ export async function insertNewVersions(q: Queryable, versions: readonly BulkVer
     },
     ...mergeTables(versions.flatMap((v) => v.tables)),
   ];
-  await insertTableRows(q, tables);
+  if (q instanceof pg.Client) await copyTableRows(q, tables);
+  else await insertTableRows(q, tables);
+}
+
+/** A value in COPY's text format: \N for null, t/f, and text with backslash, tab and line breaks escaped. */
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
+}
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * The rows as `COPY table (columns) FROM STDIN`, table by table: PostgreSQL's bulk path, several times cheaper
+ * than the same rows as INSERT … unnest() (no parameter arrays to build, send and unpack).
+ */
+async function copyTableRows(client: pg.Client, tables: readonly TableRows[]): Promise<void> {
+  for (const t of tables) {
+    if (!t.rows.length) continue;
+    // Table and column names are constants of the store, never user input.
+    const stream = client.query(
+      copyFrom(`COPY ${t.table} (${t.columns.map((c) => c.name).join(', ')}) FROM STDIN`),
+    );
+    const lines = t.rows.map((row) => `${row.map(copyText).join('\t')}\n`);
+    await pipeline(Readable.from(chunks(lines)), stream);
+  }
+}
+
+/** Lines joined into chunks of about 256 KB, so that the stream is neither one huge string nor many tiny writes. */
+function* chunks(lines: readonly string[]): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= 262_144) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 /** The rows of many resources, one TableRows per table (all rows of a table have the same columns). */

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../database';
 import { SqlParams } from '../lookups/lookup';
+import { runPrepared } from '../prepared';
 import { accessSql } from './access-sql';
 
 /** `_include=Source:param[:Target]` or `_revinclude=Source:param[:Target]`. */
@@ -33,7 +34,8 @@ export async function findIncludedAll(
     return one ? [one] : [];
   });
   if (selects.length === 0) return [];
-  const res = await q.query<{ content: Resource }>(
+  const res = await runPrepared<{ content: Resource }>(
+    q,
     selects.map((s) => `(${s})`).join('\nUNION ALL\n'),
     sql.values,
   );

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../database';
 import { SqlParams } from '../lookups/lookup';
+import { runPrepared } from '../prepared';
 import { accessSql } from './access-sql';
 import { filterSql, type Filter } from './filter-sql';
 import { keysetSql, orderBy, sortColumns, type SortKey } from './keyset';
@@ -85,7 +86,7 @@ ORDER BY s.n`;
 
 export async function findPage(q: Queryable, query: MatchQuery, page: PageRequest): Promise<MatchPage> {
   const { text, values, width } = pageSql(query, page);
-  const res = await q.query<Record<string, unknown>>(text, values);
+  const res = await runPrepared<Record<string, unknown>>(q, text, values);
   const rows = res.rows.slice(0, page.count).map((row) => ({
     resource: row.content as Resource,
     position: Array.from({ length: width }, (_, i) => (row[`p${i}`] as string | null) ?? null),
