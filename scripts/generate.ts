@@ -17,6 +17,7 @@ import { DEFAULT_SEED, DEMO_BSNS, generateRegion, type RegionOptions } from '../
 import {
   analyzeAfterLoad,
   existingResources,
+  loadWithoutIndexes,
   markRelationsCurrent,
   patientWithIdentifier,
   storeIsEmpty,
@@ -176,15 +177,18 @@ async function load(options: GenerateOptions, env: NodeJS.ProcessEnv): Promise<v
     note(`loading ${options.patients} patients (seed ${options.seed}) into ${where}`);
     const started = process.hrtime.bigint();
     let lastReport = 0;
-    const count = await bulkLoad(db, checked(generateRegion(options), check), {
-      batch: options.batch,
-      onBatch: (loaded) => {
-        if (loaded - lastReport < 50_000) return;
-        lastReport = loaded;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        note(`${loaded} resources, ${Math.round(loaded / seconds)}/s`);
-      },
-    });
+    // Into an empty store: one transaction, the secondary indexes built once at the end (loadWithoutIndexes).
+    const loadInto = (target: Database) =>
+      bulkLoad(target, checked(generateRegion(options), check), {
+        batch: options.batch,
+        onBatch: (loaded) => {
+          if (loaded - lastReport < 50_000) return;
+          lastReport = loaded;
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          note(`${loaded} resources, ${Math.round(loaded / seconds)}/s`);
+        },
+      });
+    const count = empty ? await loadWithoutIndexes(db, loadInto) : await loadInto(db);
     const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (empty) await markRelationsCurrent(db.pool);
     await analyzeAfterLoad(db.pool);

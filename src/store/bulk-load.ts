@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Queryable } from './database';
+import type { Database, Queryable } from './database';
+import { RELATION_TABLES } from './access-relations';
+import { ALL_LOOKUPS } from './lookups/lookup-kinds';
 import { insertTableRows, type TableRows } from './lookups/index-rows';
 
 /** A first version to load in bulk: its stored content and every other row the write path stores for it. */
@@ -150,4 +152,40 @@ export async function markRelationsCurrent(q: Queryable): Promise<void> {
 /** Updates the planner statistics after a large load, so that the first searches get good plans. */
 export async function analyzeAfterLoad(q: Queryable): Promise<void> {
   await q.query('ANALYZE');
+}
+
+// Every table a bulk load writes (insertNewVersions).
+const LOADED_TABLES = [
+  'resource_version',
+  'resource',
+  ...ALL_LOOKUPS.map((l) => l.table),
+  'resource_compartment',
+  'version_compartment',
+  'version_reference',
+  ...RELATION_TABLES,
+];
+
+/**
+ * Runs a load into an EMPTY store in one transaction with the secondary indexes of the loaded tables dropped, and
+ * builds them again, sorted in one pass each, before it commits: for a region several times faster than keeping
+ * a dozen btrees current row by row. Primary keys and unique indexes stay (they catch a duplicate). A crash or a
+ * failure rolls everything back, the indexes included. The tables are locked until the commit, so nothing else
+ * should use the database meanwhile. `load` gets a Database whose transactions are this one.
+ */
+export async function loadWithoutIndexes<T>(db: Database, load: (inOne: Database) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    const indexes = await tx.query<{ name: string; definition: string }>(
+      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+       WHERE c.relname = ANY($1::text[]) AND c.relnamespace = current_schema()::regnamespace
+         AND NOT i.indisprimary AND NOT i.indisunique`,
+      [LOADED_TABLES],
+    );
+    // Names from the catalogue (the store's own indexes), quoted by regclass where needed.
+    for (const index of indexes.rows) await tx.query(`DROP INDEX ${index.name}`);
+    const result = await load({ ...db, transaction: (fn) => fn(tx) });
+    await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    for (const index of indexes.rows) await tx.query(index.definition);
+    return result;
+  });
 }
