@@ -64,10 +64,23 @@ export async function startEmbeddedPostgres(dataDir: string, log?: SupervisorLog
   await server.start();
   const supervisor = supervise(server, () => removeStalePid(databaseDir), log);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: localUrl(port),
     failure: () => supervisor.failure,
     stop: () => supervisor.stop(),
   };
+}
+
+// The server's Unix socket, where the embedded build puts it (its compiled-in default).
+const SOCKET_DIR = '/tmp';
+
+/**
+ * The server's Unix socket when it has one, else loopback TCP: a query's round trip over the socket costs the
+ * kernel much less than over TCP, where the driver's socket writes were a fifth of the service's CPU.
+ */
+function localUrl(port: number): string {
+  if (fs.existsSync(path.join(SOCKET_DIR, `.s.PGSQL.${port}`)))
+    return `postgres://postgres:postgres@${encodeURIComponent(SOCKET_DIR)}:${port}/postgres`;
+  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
 }
 
 /** Where the supervisor reports the embedded server's death and return (the service's logger). */
