@@ -31,6 +31,7 @@ import { loadBenchSettings, type PeerKind, type TargetKind } from './settings';
 import { TARGET_LABELS, type StartedTarget } from './targets/protocol';
 import { spawnTarget } from './targets/spawn';
 import { benchValidation } from './validation';
+import { regionMode, runRegionBench } from './region';
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
 
@@ -98,6 +99,7 @@ function summary(kind: TargetKind, scenario: string, m: Measurement): string {
 }
 
 async function main(): Promise<void> {
+  if (regionMode()) return runRegionBench(); // BENCH_REGION_DIR / BENCH_REGION_PATIENTS: bench/region.ts
   const settings = loadBenchSettings();
   const started = new Date();
   const report: BenchReport = {

@@ -14,7 +14,14 @@ import type { ConformanceCheck } from '../src/fhir/repository';
 import { checkBusinessRules } from '../src/fhir/validation/business-rules';
 import { ResourceValidator } from '../src/fhir/validation/validator';
 import { DEFAULT_SEED, DEMO_BSNS, generateRegion, type RegionOptions } from '../src/generate/generate-region';
-import { analyzeAfterLoad, existingResources, patientWithIdentifier } from '../src/store/bulk-load';
+import {
+  analyzeAfterLoad,
+  existingResources,
+  loadWithoutIndexes,
+  markRelationsCurrent,
+  patientWithIdentifier,
+  storeIsEmpty,
+} from '../src/store/bulk-load';
 import { testBsns } from '../src/domain/bsn';
 import { IdentifierSystem } from '../src/domain/identifier-systems';
 import type { Database } from '../src/store/database';
@@ -166,19 +173,24 @@ async function load(options: GenerateOptions, env: NodeJS.ProcessEnv): Promise<v
         `${where} already holds the region of seed ${options.seed} (${existing[0]}); use another --seed or database`,
       );
     await refuseSharedBsns(db, where);
+    const empty = await storeIsEmpty(db.pool);
     note(`loading ${options.patients} patients (seed ${options.seed}) into ${where}`);
     const started = process.hrtime.bigint();
     let lastReport = 0;
-    const count = await bulkLoad(db, checked(generateRegion(options), check), {
-      batch: options.batch,
-      onBatch: (loaded) => {
-        if (loaded - lastReport < 50_000) return;
-        lastReport = loaded;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        note(`${loaded} resources, ${Math.round(loaded / seconds)}/s`);
-      },
-    });
+    // Into an empty store: one transaction, the secondary indexes built once at the end (loadWithoutIndexes).
+    const loadInto = (target: Database) =>
+      bulkLoad(target, checked(generateRegion(options), check), {
+        batch: options.batch,
+        onBatch: (loaded) => {
+          if (loaded - lastReport < 50_000) return;
+          lastReport = loaded;
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          note(`${loaded} resources, ${Math.round(loaded / seconds)}/s`);
+        },
+      });
+    const count = empty ? await loadWithoutIndexes(db, loadInto) : await loadInto(db);
     const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (empty) await markRelationsCurrent(db.pool);
     await analyzeAfterLoad(db.pool);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     note(

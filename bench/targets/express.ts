@@ -10,7 +10,8 @@ export const start: StartTarget = async (input) => {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.get(['/fhir/Patient', '/fhir/Patient/:id'], (req, res) => {
+  // Every FHIR path the bench replays (reads, searches, the region scenarios).
+  app.get(/^\/fhir\//, (req, res) => {
     const hit = responses.get(req.originalUrl);
     if (!hit) {
       res.sendStatus(404);

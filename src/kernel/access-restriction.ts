@@ -31,4 +31,9 @@ export interface RelationKeys {
   reasons: readonly string[];
   /** The keys provisions may name the caller by (parties, its kind, everyone). */
   denyParties: readonly string[];
+  /**
+   * The caller may see most patients (a regional platform): the store then checks each candidate row by index
+   * probes, in the order the search walks, instead of joining the caller's patients (most of a region).
+   */
+  broad?: boolean;
 }

@@ -17,22 +17,6 @@ export function isPool(q: Queryable): boolean {
   return q instanceof pg.Pool;
 }
 
-/**
- * A named (prepared) statement: PostgreSQL parses and plans it once per connection, not on every call. For the
- * hot queries (read by id, the care-relation check). pg.Pool and pg.Client (a transaction) both accept it; any
- * other Queryable gets the plain query.
- */
-export function namedQuery<R extends pg.QueryResultRow>(
-  q: Queryable,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<pg.QueryResult<R>> {
-  return q instanceof pg.Client || q instanceof pg.Pool
-    ? q.query<R>({ name, text, values })
-    : q.query<R>(text, values);
-}
-
 export interface Database {
   pool: pg.Pool;
   /**

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { namedQuery, type Queryable } from './database';
+import type { Queryable } from './database';
+import { runPrepared } from './prepared';
 import type { AccessRestriction } from '../kernel/access-restriction';
 import { SqlParams } from './lookups/lookup';
 import { accessSql } from './search/access-sql';
@@ -79,9 +80,8 @@ export const resourceStore = {
     id: string,
     forUpdate = false,
   ): Promise<StoredVersion | undefined> {
-    const res = await namedQuery<VersionRow>(
+    const res = await runPrepared<VersionRow>(
       q,
-      forUpdate ? 'resource-current-for-update' : 'resource-current',
       `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource
        WHERE resource_type = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
       [resourceType, id],

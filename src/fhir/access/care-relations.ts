@@ -24,6 +24,9 @@ export type PatientSource =
 /** The party key of rows that hold for every caller whose kind counts their reason (any-episode, any-task). */
 export const ANY_PARTY = 'any';
 
+/** Reasons that relate a caller to every patient of a kind: a caller counting them sees most of a region. */
+const BROAD_REASONS: readonly PatientSource[] = ['any-episode', 'any-task'];
+
 /**
  * The keys a Reference names a party by, as `referenceNames` compares them: its literal reference, and its
  * identifier (system and value). Prefixed, so that no reference can pass for an identifier, a kind or `any`.
@@ -55,7 +58,8 @@ export function relationKeys(
   reasons: readonly PatientSource[],
 ): RelationKeys {
   const keys = partyKeys(party);
-  return { parties: [...keys, ANY_PARTY], reasons, denyParties: [...keys, `kind:${kind}`, ANY_PARTY] };
+  const broad = reasons.some((r) => BROAD_REASONS.includes(r));
+  return { parties: [...keys, ANY_PARTY], reasons, denyParties: [...keys, `kind:${kind}`, ANY_PARTY], broad };
 }
 
 type RefRows = ReadonlyArray<{ param: string; row: IndexRow }>;

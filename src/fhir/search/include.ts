@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../../store/database';
-import { findIncluded, MAX_INCLUDED } from '../../store/search/include-query';
+import { findIncludedAll, MAX_INCLUDED } from '../../store/search/include-query';
 import type { IncludeSpec } from './search-request';
 
 // :iterate follows includes of includes; a few rounds cover every real chain (Task → ServiceRequest → Patient).
@@ -26,13 +26,12 @@ export async function resolveIncludes(
   for (let round = 0; round < MAX_ROUNDS && frontier.length && included.length < MAX_INCLUDED; round++) {
     const applicable = specs.filter((s) => round === 0 || s.iterate);
     const found: Resource[] = [];
-    for (const spec of applicable) {
-      const from = frontier.map((r) => ({ resourceType: r.resourceType, id: r.id as string }));
-      for (const resource of await findIncluded(q, spec, from, access)) {
-        if (seen.has(key(resource))) continue;
-        seen.add(key(resource));
-        found.push(resource);
-      }
+    const from = frontier.map((r) => ({ resourceType: r.resourceType, id: r.id as string }));
+    // One statement per round, in the order of the parameters, however many there are.
+    for (const resource of await findIncludedAll(q, applicable, from, access)) {
+      if (seen.has(key(resource))) continue;
+      seen.add(key(resource));
+      found.push(resource);
     }
     included.push(...found);
     frontier = found;

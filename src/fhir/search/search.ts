@@ -1,7 +1,14 @@
 import type { Bundle, BundleEntry, BundleLink, Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../../store/database';
-import { countMatches, findPage, type MatchPage, type MatchQuery } from '../../store/search/match-query';
+import {
+  countMatches,
+  countMatchesUpTo,
+  estimateMatches,
+  findPage,
+  type MatchPage,
+  type MatchQuery,
+} from '../../store/search/match-query';
 import { decodeCursor, encodeCursor, searchFingerprint, type Cursor } from './cursor';
 import { subset } from './elements';
 import { resolveIncludes } from './include';
@@ -27,15 +34,41 @@ export interface SearchContext {
 
 const fullUrl = (baseUrl: string, r: Resource) => `${baseUrl}/${r.resourceType}/${r.id}`;
 
+// Up to this many matches the first page carries the total by default: counting them costs about what the page
+// costs. Beyond it a count walks every match (80,000 episodes for a regional platform), so only `_total=accurate`
+// asks for that, and `_total=estimate` gets the planner's estimate.
+export const CHEAP_TOTAL = 100;
+
 /**
- * R4 search.html#total. Default: an accurate count on the first page (a COUNT over the same index joins, cheap
- * next to the page itself), none on following pages, where the client already has it. `estimate` is answered
- * with the accurate count.
+ * R4 search.html#total: `_summary=count` and `_total=accurate` count every match; `_total=none` and, by default,
+ * later pages (where the client has it already) give none. Otherwise (the default on a first page, and
+ * `_total=estimate`) the total is exact when the page query found at most CHEAP_TOTAL matches (it walks that
+ * far, see cheapScan); beyond that the default leaves it out and `estimate` asks the planner.
  */
-function wantsTotal(request: SearchRequest): boolean {
-  if (request.summary === 'count') return true;
-  if (request.total) return request.total !== 'none';
-  return !request.cursor;
+async function total(
+  db: Queryable,
+  request: SearchRequest,
+  query: MatchQuery,
+  page: MatchPage,
+  scan: number | undefined,
+): Promise<number | undefined> {
+  if (request.summary === 'count' || request.total === 'accurate') return countMatches(db, query);
+  if (request.total === 'none' || (!request.total && request.cursor)) return undefined;
+  const cheap =
+    scan !== undefined
+      ? page.scanned < scan
+        ? page.scanned
+        : undefined
+      : await countMatchesUpTo(db, query, CHEAP_TOTAL);
+  if (cheap !== undefined || request.total !== 'estimate') return cheap;
+  return estimateMatches(db, query);
+}
+
+/** How far the first page's query walks, so that it also counts a small result (no second query for the total). */
+function cheapScan(request: SearchRequest, count: number): number | undefined {
+  if (count === 0 || request.cursor || request.summary === 'count') return undefined;
+  if (request.total && request.total !== 'estimate') return undefined;
+  return Math.max(count, CHEAP_TOTAL) + 1;
 }
 
 function pageLinks(
@@ -81,14 +114,16 @@ export async function search(
     baseUrl: ctx.baseUrl,
   };
   const count = request.summary === 'count' ? 0 : pageSize(request.count, ctx);
+  const scan = cheapScan(request, count);
   const page: MatchPage =
     count > 0
       ? await findPage(db, query, {
           count,
+          scan,
           after: cursor?.direction === 'next' ? cursor.position : undefined,
           before: cursor?.direction === 'previous' ? cursor.position : undefined,
         })
-      : { rows: [], more: false };
+      : { rows: [], more: false, scanned: 0 };
   const matches = page.rows.map((r) => r.resource);
   const included = await resolveIncludes(db, request.includes, matches, ctx.access);
   const entry: BundleEntry[] = [
@@ -104,7 +139,8 @@ export async function search(
     })),
   ];
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
-  if (wantsTotal(request)) bundle.total = await countMatches(db, query);
+  const matched = await total(db, request, query, page, scan);
+  if (matched !== undefined) bundle.total = matched;
   bundle.link = pageLinks(request, ctx, page, cursor);
   if (entry.length) bundle.entry = entry;
   return bundle;

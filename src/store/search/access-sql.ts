@@ -1,5 +1,5 @@
 import type { AccessRestriction } from '../../kernel/access-restriction';
-import { relatedPatientSql, relationParams } from '../access-relations';
+import { fence, relatedPatientSql, relationParams } from '../access-relations';
 import type { SqlParams } from '../lookups/lookup';
 
 /**
@@ -53,16 +53,17 @@ export function accessSql(
   const visible =
     type === undefined ? [`${alias}.resource_type = ANY(${sql.add([...access.openTypes])}::text[])`] : [];
   const patient = patientPredicate(sql, access);
+  const offset = access.relation ? fence(access.relation) : '';
   if (patient) {
     visible.push(`EXISTS (SELECT 1 FROM ${source.compartment} rc WHERE rc.resource_type = ${alias}.resource_type
-      AND rc.id = ${alias}.id${source.version('rc', alias)} AND ${patient('rc.patient_id')})`);
+      AND rc.id = ${alias}.id${source.version('rc', alias)} AND ${patient('rc.patient_id')}${offset})`);
   }
   const referencing = (resourceType: string, params: readonly string[], match: string) => {
     const t = sql.add(resourceType);
     const sameType = type === undefined ? `${alias}.resource_type = ${t} AND ` : '';
     return `(${sameType}EXISTS (SELECT 1 FROM ${source.reference} rr
       WHERE rr.resource_type = ${t} AND rr.id = ${alias}.id${source.version('rr', alias)}
-      AND rr.param = ANY(${sql.add([...params])}::text[]) AND ${match}))`;
+      AND rr.param = ANY(${sql.add([...params])}::text[]) AND ${match}${offset}))`;
   };
   for (const rule of forType(access.references)) {
     if (!rule.targets.length || !rule.params.length) continue;

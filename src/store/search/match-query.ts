@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { AccessRestriction } from '../../kernel/access-restriction';
 import type { Queryable } from '../database';
 import { SqlParams } from '../lookups/lookup';
+import { runPrepared } from '../prepared';
 import { accessSql } from './access-sql';
 import { filterSql, type Filter } from './filter-sql';
 import { keysetSql, orderBy, sortColumns, type SortKey } from './keyset';
@@ -20,6 +21,11 @@ export type Position = ReadonlyArray<string | null>;
 
 export interface PageRequest {
   count: number;
+  /**
+   * Walk up to this many matches (more than count + 1) to learn how many there are when they are few: the rows
+   * past the page come back without content. Absent: count + 1.
+   */
+  scan?: number;
   /** Rows after this position (next page) … */
   after?: Position;
   /** … or before it (previous page). */
@@ -30,6 +36,8 @@ export interface MatchPage {
   rows: Array<{ resource: Resource; position: Position }>;
   /** Whether more rows lie beyond the page in the direction it was read. */
   more: boolean;
+  /** How many matches the query walked (at most `scan`): all there are, when fewer than `scan`. */
+  scanned: number;
 }
 
 function whereSql(sql: SqlParams, query: MatchQuery, alias: string): string {
@@ -52,24 +60,39 @@ export function pageSql(
   const reverse = !!page.before;
   const position = page.before ?? page.after;
   const keyset = position ? `WHERE ${keysetSql(sql, columns, names, position, reverse)}` : '';
-  const text = `SELECT m.content, ${names.map((n, i) => `${n}::text AS p${i}`).join(', ')}
-FROM (SELECT r.content, ${columns.map((c, i) => `${c.expr} AS k${i}`).join(', ')} FROM resource r
+  const order = orderBy(columns, names, reverse);
+  const positions = names.map((n, i) => `${n}::text AS p${i}`).join(', ');
+  const inner = `FROM (SELECT r.content, ${columns.map((c, i) => `${c.expr} AS k${i}`).join(', ')} FROM resource r
   WHERE ${where}) m
-${keyset}
-ORDER BY ${orderBy(columns, names, reverse)}
-LIMIT ${sql.add(page.count + 1)}`;
+${keyset}`;
+  const scan = Math.max(page.scan ?? 0, page.count + 1);
+  if (scan === page.count + 1) {
+    const text = `SELECT m.content, ${positions}
+${inner}
+ORDER BY ${order}
+LIMIT ${sql.add(scan)}`;
+    return { text, values: sql.values, width: columns.length };
+  }
+  // Rows past the page only count: no content, no positions (a streaming row_number keeps the walk fast-start).
+  const pageRows = sql.add(page.count + 1);
+  const text = `SELECT CASE WHEN s.n <= ${pageRows} THEN s.content END AS content, ${names.map((_, i) => `s.p${i}`).join(', ')}
+FROM (SELECT m.content, ${positions}, row_number() OVER (ORDER BY ${order}) AS n
+${inner}
+ORDER BY ${order}
+LIMIT ${sql.add(scan)}) s
+ORDER BY s.n`;
   return { text, values: sql.values, width: columns.length };
 }
 
 export async function findPage(q: Queryable, query: MatchQuery, page: PageRequest): Promise<MatchPage> {
   const { text, values, width } = pageSql(query, page);
-  const res = await q.query<Record<string, unknown>>(text, values);
+  const res = await runPrepared<Record<string, unknown>>(q, text, values);
   const rows = res.rows.slice(0, page.count).map((row) => ({
     resource: row.content as Resource,
     position: Array.from({ length: width }, (_, i) => (row[`p${i}`] as string | null) ?? null),
   }));
   if (page.before) rows.reverse();
-  return { rows, more: res.rows.length > page.count };
+  return { rows, more: res.rows.length > page.count, scanned: res.rows.length };
 }
 
 /** The number of matches, with the same filters and access restriction. */
@@ -80,4 +103,33 @@ export async function countMatches(q: Queryable, query: MatchQuery): Promise<num
     sql.values,
   );
   return res.rows[0].n;
+}
+
+/**
+ * The number of matches when it is at most `cap`, else undefined: counts no further than cap + 1 rows, in the
+ * page's own order, so PostgreSQL plans it like a page (a walk that stops early), never a count of a region.
+ */
+export async function countMatchesUpTo(
+  q: Queryable,
+  query: MatchQuery,
+  cap: number,
+): Promise<number | undefined> {
+  const sql = new SqlParams();
+  const res = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM resource r WHERE ${whereSql(sql, query, 'r')}
+     ORDER BY r.id LIMIT ${sql.add(cap + 1)}) m`,
+    sql.values,
+  );
+  const n = res.rows[0].n;
+  return n <= cap ? n : undefined;
+}
+
+/** The planner's estimate of the number of matches (EXPLAIN, nothing is run): `_total=estimate`. */
+export async function estimateMatches(q: Queryable, query: MatchQuery): Promise<number> {
+  const sql = new SqlParams();
+  const res = await q.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM resource r WHERE ${whereSql(sql, query, 'r')}`,
+    sql.values,
+  );
+  return Math.round(res.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
 }
