@@ -6,7 +6,7 @@ import { BSN_SYSTEM } from '../../src/audit/audit-event';
 import { searchAuditRows } from '../../src/store/audit-log';
 import { auditEventOf } from '../../src/audit/audit-record';
 import { caller, freshDatabase, put } from '../security/security-test-support';
-import { sealAll } from './audit-support';
+import { sealAll, seedPatientWithPlan } from './audit-support';
 
 const gp = caller('gp', { ura: '90000011' });
 const read = (entities: string[]) => ({
@@ -23,23 +23,13 @@ describe('audit trail group commit', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     audit = new AuditTrail(db, { serviceId: 't' });
-    await put(db.pool, {
-      resourceType: 'Patient',
-      id: 'p1',
-      identifier: [{ system: BSN_SYSTEM, value: '999911120' }],
-    } as Patient);
+    await seedPatientWithPlan(db);
+    // A second version of the patient: the trail names the BSN of its current version.
     await put(db.pool, {
       resourceType: 'Patient',
       id: 'p1',
       identifier: [{ system: BSN_SYSTEM, value: '999911132' }],
     } as Patient);
-    await put(db.pool, {
-      resourceType: 'CarePlan',
-      id: 'cp1',
-      status: 'active',
-      intent: 'plan',
-      subject: { reference: 'Patient/p1' },
-    } as never);
   });
   afterAll(() => db.close());
 

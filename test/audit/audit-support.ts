@@ -4,6 +4,24 @@ import type { Database } from '../../src/store/database';
 import { searchAuditRows } from '../../src/store/audit-log';
 import { auditEventOf } from '../../src/audit/audit-record';
 import { sealRound } from '../../src/audit/audit-seal';
+import { BSN_SYSTEM } from '../../src/audit/audit-event';
+import { put } from '../security/security-test-support';
+
+/** A patient with a BSN and a care plan about it: what the audited reads of these tests are about. */
+export async function seedPatientWithPlan(db: Database): Promise<void> {
+  await put(db.pool, {
+    resourceType: 'Patient',
+    id: 'p1',
+    identifier: [{ system: BSN_SYSTEM, value: '999911120' }],
+  });
+  await put(db.pool, {
+    resourceType: 'CarePlan',
+    id: 'cp1',
+    status: 'active',
+    intent: 'plan',
+    subject: { reference: 'Patient/p1' },
+  });
+}
 
 /** The newest audit record as the AuditEvent admins get. */
 export async function latestEvent(db: Database): Promise<AuditEvent> {

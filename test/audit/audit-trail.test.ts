@@ -8,8 +8,8 @@ import { verifyLegacyChain } from '../../src/audit/audit-legacy';
 import { canonicalJson } from '../../src/audit/audit-record';
 import { URA_SYSTEM } from '../../src/security/access-policy';
 import { auditStorageBytes } from '../../src/store/audit-log';
-import { caller, freshDatabase, put } from '../security/security-test-support';
-import { auditRowCount, latestEvent as latest, sealAll } from './audit-support';
+import { caller, freshDatabase } from '../security/security-test-support';
+import { auditRowCount, latestEvent as latest, sealAll, seedPatientWithPlan } from './audit-support';
 
 const gp = {
   ...caller('gp', { ura: '90000011', name: 'Huisartsenpraktijk De Brink' }),
@@ -41,18 +41,7 @@ describe('AuditTrail: NEN 7513 fields', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     audit = new AuditTrail(db, { serviceId: 'meso-fhir-test' });
-    await put(db.pool, {
-      resourceType: 'Patient',
-      id: 'p1',
-      identifier: [{ system: BSN_SYSTEM, value: '999911120' }],
-    });
-    await put(db.pool, {
-      resourceType: 'CarePlan',
-      id: 'cp1',
-      status: 'active',
-      intent: 'plan',
-      subject: { reference: 'Patient/p1' },
-    });
+    await seedPatientWithPlan(db);
   });
   afterAll(() => db.close());
 
