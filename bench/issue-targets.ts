@@ -49,7 +49,7 @@ export function targetRows(w: WriteScenarios): TargetRow[] {
   if (t) {
     rows.push({
       row: `read p99 during a ${f(t.entries)}-entry transaction`,
-      value: `p99 ${f(t.latency.p99, 1)} ms (p50 ${f(t.latency.p50, 1)}, ${f(t.reads)} reads); transaction ${f(t.transactionSeconds, 2)} s, ${t.status}`,
+      value: `p99 ${f(t.latency.p99, 2)} ms (p50 ${f(t.latency.p50, 1)}, ${f(t.reads)} reads); transaction ${f(t.transactionSeconds, 2)} s, ${t.status}`,
       target: '≤ 50 ms',
       reached: t.status === 200 && t.reads > 0 ? t.latency.p99 <= 50 : undefined,
     });
