@@ -22,7 +22,7 @@ export interface Measurement {
   bytesPerResponse: number;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
+export function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
@@ -46,9 +46,24 @@ function run(
  * GETs `paths` (cycled through, in order, by every connection) from `url` with autocannon: an unrecorded
  * warm-up, then the measured run. Latency percentiles come from every single response time.
  */
-export async function measure(
+export function measure(
   url: string,
   paths: string[],
+  headers: Record<string, string>,
+  shape: LoadShape,
+): Promise<Measurement> {
+  return measureRequests(
+    url,
+    paths.map((path) => ({ method: 'GET', path })),
+    headers,
+    shape,
+  );
+}
+
+/** As `measure`, for any requests (a POST with a body made per request by `setupRequest`, say). */
+export async function measureRequests(
+  url: string,
+  requests: autocannon.Request[],
   headers: Record<string, string>,
   shape: LoadShape,
 ): Promise<Measurement> {
@@ -56,7 +71,7 @@ export async function measure(
     url,
     connections: shape.connections,
     headers: { accept: 'application/fhir+json', ...headers },
-    requests: paths.map((path) => ({ method: 'GET', path })),
+    requests,
     renderProgressBar: false,
     renderResultsTable: false,
     renderLatencyTable: false,

