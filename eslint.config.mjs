@@ -83,6 +83,22 @@ const RULES = {
     },
   ],
   security: [NO_HTTP_EDGE, NO_EXPRESS, NO_PG],
+  // The MESO care-plan document (issue 10): its schema and validation are plain data rules. The FHIR mapping and
+  // the endpoint build on it, never the reverse.
+  mesoDocument: [
+    NO_HTTP_EDGE,
+    {
+      regex: '^(\\.\\./)+(store|fhir|security)(/.*)?$',
+      message:
+        'meso-document/ is the document and its validation: no store/, fhir/ or security/ (map elsewhere).',
+    },
+    {
+      regex: '^(@medplum/.*|fhir|fhirpath)(/.*)?$',
+      message: 'meso-document/ is not FHIR: the mapping to FHIR lives outside it.',
+    },
+    NO_EXPRESS,
+    NO_PG,
+  ],
   httpEdge: [NO_PG],
   rest: [NO_EXPRESS, NO_PG],
 };
@@ -110,6 +126,7 @@ function layering() {
     fhir: ['src/fhir/**/*.ts'],
     audit: ['src/audit/**/*.ts'],
     security: ['src/security/**/*.ts'],
+    mesoDocument: ['src/meso-document/**/*.ts'],
   };
   const named = [...Object.values(layers).flat(), ...HTTP_EDGE];
   return [
@@ -120,6 +137,7 @@ function layering() {
     { files: FHIR_REST, ...restrict(RULES.fhirRest) },
     { files: layers.audit, ...restrict(RULES.audit) },
     { files: layers.security, ...restrict(RULES.security) },
+    { files: layers.mesoDocument, ...restrict(RULES.mesoDocument) },
     { files: HTTP, ...restrict(RULES.httpEdge) },
     { files: src, ignores: named, ...restrict(RULES.rest) },
     { files: src, ignores: ['src/store/**'], ...NO_SQL_CALLS },

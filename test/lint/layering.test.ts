@@ -120,4 +120,14 @@ describe('layering lint', () => {
       [9, expect.stringContaining('SQL lives only in src/store')],
     ]);
   });
+
+  it('meso-document/ imports no express, pg, store/ or fhir/ and no FHIR library; domain/ is fine', () => {
+    expect(restrictedLines('src/meso-document/imports-store-and-fhir.ts')).toEqual([
+      [2, expect.stringContaining('Only src/app.ts, src/http and src/fhir/rest speak HTTP')],
+      [3, expect.stringContaining('SQL lives only in src/store')],
+      [4, expect.stringContaining('meso-document/ is the document and its validation')],
+      [5, expect.stringContaining('meso-document/ is the document and its validation')],
+      [6, expect.stringContaining('meso-document/ is not FHIR')],
+    ]);
+  });
 });
