@@ -15,6 +15,13 @@ describe('MESO care-plan document: the examples', () => {
     expect(result).toEqual({ valid: true, document: example(name) });
   });
 
+  it.each(EXAMPLE_NAMES)(
+    'examples/meso/%s.json is about a fictional client with a test-range BSN',
+    (name) => {
+      expect((example(name) as any).client.bsn).toMatch(/^9999\d{5}$/);
+    },
+  );
+
   it('the escalation example has an open referral and treatment limits; the ELV example an ELV episode', () => {
     const esc = example('escalatie-wilsverklaring') as any;
     expect(esc.escalations[0].status).toBe('aangevraagd');
