@@ -16,13 +16,16 @@ const PATTERN_MESSAGES: Record<string, string> = {
   big: 'BIG number must be exactly 11 digits',
   localId: 'id must be lower-case letters, digits and "-" (max 64), starting with a letter or digit',
   memberRef: 'must be the id of a team member (lower-case letters, digits and "-")',
+  representativeId: 'must be the id of a relative (lower-case letters, digits and "-")',
+  directiveId: 'must be the id of an advance directive (lower-case letters, digits and "-")',
+  referralId: 'must be the id of an escalation (lower-case letters, digits and "-")',
   postalCode: 'postcode must be 4 digits (not starting with 0) and 2 capitals, e.g. "9411 AB"',
   number: 'telephone number must be digits, optionally starting with "+", e.g. "+31593555100"',
   initials: 'initialen (initials) must be like "G.J."',
 };
 
 const FORMAT_MESSAGES: Record<string, string> = {
-  date: 'must be a date as YYYY-MM-DD (datum)',
+  date: 'must be an existing calendar date as YYYY-MM-DD (datum)',
   'date-time': 'must be a date-time with time zone, e.g. 2026-12-06T10:30:00+01:00',
   email: 'must be an e-mail address',
   uri: 'must be a URI, e.g. http://snomed.info/sct',

@@ -31,9 +31,13 @@ function problems(doc: MesoCarePlanDocument): Located[] {
   );
 }
 
-function goals(doc: MesoCarePlanDocument): Located[] {
+function goals(doc: MesoCarePlanDocument): Array<Located & { problemIds?: string[] }> {
   return (['now', 'later'] as const).flatMap((horizon) =>
-    (doc.goals?.[horizon] ?? []).map((g, i) => ({ id: g.id, at: ['goals', horizon, i] })),
+    (doc.goals?.[horizon] ?? []).map((g, i) => ({
+      id: g.id,
+      problemIds: g.problemIds,
+      at: ['goals', horizon, i],
+    })),
   );
 }
 
@@ -92,8 +96,7 @@ function checkReferences(doc: MesoCarePlanDocument, fail: Fail): void {
     );
   });
   for (const g of goals(doc)) {
-    const goal = doc.goals![g.at[1] as 'now' | 'later']![g.at[2] as number];
-    (goal.problemIds ?? []).forEach((p, j) => must(problemIds, 'a problem', p, [...g.at, 'problemIds', j]));
+    (g.problemIds ?? []).forEach((p, j) => must(problemIds, 'a problem', p, [...g.at, 'problemIds', j]));
   }
   (doc.advanceDirectives?.directives ?? []).forEach((d, i) =>
     must(relatives, 'a relative (relatives)', d.representativeId, [
