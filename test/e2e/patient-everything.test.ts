@@ -1,5 +1,12 @@
 import Client from 'fhir-kit-client';
-import type { Bundle, CapabilityStatement, Condition, EpisodeOfCare, Patient } from '@medplum/fhirtypes';
+import type {
+  AuditEvent,
+  Bundle,
+  CapabilityStatement,
+  Condition,
+  EpisodeOfCare,
+  Patient,
+} from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
 import { newFromExample } from '../support/fixtures';
 import {
@@ -111,6 +118,23 @@ describe('Patient/{id}/$everything for the GP', () => {
     expect([...includes].sort()).toEqual(keysOf(whole, 'include'));
   });
 
+  it('is audited once, as a read for the patient with what it returned and the query', async () => {
+    const bundle = await everything(gp, '?_type=Goal');
+    const audit = (await admin.search({
+      resourceType: 'AuditEvent',
+      searchParams: { entity: refOf(patient), subtype: 'operation', _sort: '-date', _count: '1' },
+    })) as unknown as Bundle;
+    const event = resourcesOf<AuditEvent>(audit, 'AuditEvent')[0];
+    expect(event.action).toBe('R');
+    const what = (event.entity ?? []).flatMap((e) => (e.what?.reference ? [e.what.reference] : []));
+    expect(what).toContain(refOf(patient));
+    for (const goal of keysOf(bundle)) expect(what).toContain(goal);
+    const query = (event.entity ?? []).find((e) => e.query)?.query as string;
+    expect(Buffer.from(query, 'base64').toString('utf8')).toContain(
+      `Patient/${patient.id}/$everything?_type=Goal`,
+    );
+  });
+
   it('an unknown _type is a 400 naming _type', async () => {
     const error = await refused(everything(gp, '?_type=CarePlan,Nonsense'));
     expect(error.status).toBe(400);
@@ -172,6 +196,14 @@ describe('Patient/{id}/$everything for the regional platform', () => {
     for (const episode of episodes) expect(episode.patient.reference).toBe(`Patient/${pseudonym}`);
     const searched = await getBundle(platform, `EpisodeOfCare?patient=${pseudonym}`);
     expect(episodes.map(refOf).sort()).toEqual(keysOf(searched, 'match'));
+    // What its policy hides stays hidden: per type exactly what its searches show, none where they are refused.
+    for (const type of ['CarePlan', 'Condition', 'Goal', 'CareTeam']) {
+      const shown = await getBundle(platform, `${type}?patient=${pseudonym}`).catch(async (err: unknown) => {
+        expect((await refused(Promise.reject(err))).status).toBe(403);
+        return { resourceType: 'Bundle', type: 'searchset' } as Bundle;
+      });
+      expect(resourcesOf(bundle, type).map(refOf).sort()).toEqual(keysOf(shown, 'match'));
+    }
     // Its paging works with pseudonyms too.
     const pages = await allPages(platform, await everything(platform, '?_count=2', pseudonym));
     const matches = pages.flatMap((p) => keysOf(p, 'match')).sort();
