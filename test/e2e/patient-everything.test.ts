@@ -135,6 +135,22 @@ describe('Patient/{id}/$everything for the GP', () => {
     );
   });
 
+  it('keeps _format in its paging links', async () => {
+    const first = await everything(gp, '?_count=2&_format=json');
+    const next = first.link?.find((l) => l.relation === 'next')?.url as string;
+    expect(next).toContain('_format=json');
+    expect(entries(await getBundle(gp, next.slice(next.indexOf('Patient/'))), 'match')).toHaveLength(2);
+  });
+
+  it('a cursor of another $everything (other _type) is a 400 naming _cursor', async () => {
+    const first = await everything(gp, '?_count=2');
+    const next = new URL(first.link?.find((l) => l.relation === 'next')?.url as string);
+    const cursor = next.searchParams.get('_cursor') as string;
+    const error = await refused(everything(gp, `?_count=2&_type=Goal&_cursor=${encodeURIComponent(cursor)}`));
+    expect(error.status).toBe(400);
+    expect(issuesAt(error.data, '_cursor')).toHaveLength(1);
+  });
+
   it('an unknown _type is a 400 naming _type', async () => {
     const error = await refused(everything(gp, '?_type=CarePlan,Nonsense'));
     expect(error.status).toBe(400);

@@ -24,7 +24,7 @@ interface EverythingParams {
   types?: string[];
   count?: number;
   cursor?: string;
-  /** The parameters that choose the rows, as the next link repeats them. */
+  /** The parameters as the links repeat them (all but _cursor). */
   used: Array<[string, string]>;
 }
 
@@ -88,7 +88,8 @@ async function everything(
   const url = (cursor?: string) =>
     searchUrl(ctx.baseUrl, path, cursor ? [...params.used, ['_cursor', cursor]] : params.used);
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
-  if (!after && !page.next) bundle.total = page.resources.length;
+  // A first page that holds everything knows the total; `_count=0` shows nothing, so it knows none.
+  if (!after && !page.next && count > 0) bundle.total = page.resources.length;
   bundle.link = [link('self', url(params.cursor))];
   if (page.next) bundle.link.push(link('next', url(sealCursor(key, { e: fingerprint, v: page.next }))));
   const entry = [...page.resources.map(entryOf(ctx, 'match')), ...referenced.map(entryOf(ctx, 'include'))];
@@ -159,7 +160,8 @@ function readParams(request: FhirRequest): EverythingParams {
     if (key === '_type') params.types = [...(params.types ?? []), ...parseTypes(value)];
     if (key === '_count') params.count = parseCount(value);
     if (key === '_cursor') params.cursor = value;
-    if (key !== '_cursor' && !FORMAT_PARAMS.includes(key as never)) params.used.push([key, value]);
+    // _format stays in the links (as in search); the cursor's fingerprint holds only what chooses the rows.
+    if (key !== '_cursor') params.used.push([key, value]);
   }
   return params;
 }
