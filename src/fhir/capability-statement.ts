@@ -87,16 +87,17 @@ function resourceCapability(
     ),
     searchInclude: nonEmpty(include),
     searchRevInclude: nonEmpty(revinclude),
-    operation: nonEmpty(operationsAt(operations, ['type', 'instance'])),
+    operation: nonEmpty(operationsAt(operations, ['type', 'instance'], type)),
   };
 }
 
-function operationsAt(operations: OperationHandler[], levels: OperationHandler['levels']) {
+function operationsAt(operations: OperationHandler[], levels: OperationHandler['levels'], type?: string) {
   return operations
     .filter((op) => op.levels.some((level) => levels.includes(level)))
+    .filter((op) => !type || !op.resourceTypes || op.resourceTypes.includes(type))
     .map((op) => ({
       name: op.name,
-      definition: `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
+      definition: op.definition ?? `http://hl7.org/fhir/OperationDefinition/Resource-${op.name}`,
     }));
 }
 

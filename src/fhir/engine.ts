@@ -10,6 +10,7 @@ import { createBundleProcessor } from './interactions/bundle-processor';
 import { buildCapabilityStatement } from './capability-statement';
 import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from './conformance';
 import { validateOperation } from './operations/validate';
+import { everythingOperation } from './operations/everything';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
@@ -61,7 +62,10 @@ export async function buildFhirEngine(deps: {
     beforeStore: deps.beforeStore,
     narrative: withNarrative,
   });
-  const operations = new Map<string, OperationHandler>([['validate', validateOperation(conformance)]]);
+  const operations = new Map<string, OperationHandler>([
+    ['validate', validateOperation(conformance)],
+    ['everything', everythingOperation()],
+  ]);
   const profiles = loadClaimedProfiles(defaultProfiles);
   const statementFor = (origin: string) =>
     buildCapabilityStatement({

@@ -18,6 +18,8 @@ const TOKENS: Record<string, Role> = {
 
 interface HttpRequest {
   title: string;
+  /** `# @name x`: later requests use its JSON body as `{{x.response.body.$.path}}` (REST Client, httpyac). */
+  name?: string;
   expect: number;
   method: string;
   url: string;
@@ -37,9 +39,12 @@ function parseRequest(block: string, dir: string): HttpRequest {
   const lines = block.split('\n');
   const title = lines.shift()?.trim() ?? '';
   let expect = NaN;
+  let name: string | undefined;
   while (lines.length && /^\s*(#|\/\/|$)/.test(lines[0])) {
-    const m = /^#\s*expect:\s*(\d{3})/.exec(lines.shift() as string);
+    const line = lines.shift() as string;
+    const m = /^#\s*expect:\s*(\d{3})/.exec(line);
     if (m) expect = Number(m[1]);
+    name = /^#\s*@name\s+(\w+)/.exec(line)?.[1] ?? name;
   }
   const [method, url] = (lines.shift() ?? '').trim().split(/\s+/);
   const headers: Record<string, string> = {};
@@ -49,7 +54,7 @@ function parseRequest(block: string, dir: string): HttpRequest {
   }
   const text = lines.join('\n').trim();
   const body = text.startsWith('< ') ? fs.readFileSync(path.join(dir, text.slice(2).trim()), 'utf8') : text;
-  return { title, expect, method, url, headers, body: body || undefined };
+  return { title, name, expect, method, url, headers, body: body || undefined };
 }
 
 let server: TestServer;
@@ -58,8 +63,23 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function substitute(text: string, variables: Map<string, string>): Promise<string> {
-  let out = text;
+/** `{{x.response.body.$.a[0].b}}`: a value from the JSON body of the earlier request named x. */
+function fromResponse(text: string, responses: Map<string, unknown>): string {
+  return text.replace(/\{\{\s*(\w+)\.response\.body\.\$((?:\.\w+|\[\d+\])*)\s*\}\}/g, (whole, name: string, path: string) => {
+    let value = responses.get(name);
+    for (const [, key, index] of path.matchAll(/\.(\w+)|\[(\d+)\]/g))
+      value = (value as Record<string, unknown> | undefined)?.[key ?? Number(index)];
+    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`no value for ${whole}`);
+    return String(value);
+  });
+}
+
+async function substitute(
+  text: string,
+  variables: Map<string, string>,
+  responses = new Map<string, unknown>(),
+): Promise<string> {
+  let out = fromResponse(text, responses);
   for (let round = 0; round < 5 && out.includes('{{'); round++) {
     const names = [...out.matchAll(/\{\{\s*(\$processEnv\s+)?(\w+)\s*\}\}/g)];
     for (const [whole, env, name] of names) {
@@ -91,16 +111,18 @@ describe.each(files)('%s', (file) => {
   it('answers every request as the collection says', async () => {
     const { variables, requests } = parseCollection(path.join(DIR, file));
     const seen: string[] = [];
+    const responses = new Map<string, unknown>();
     for (const request of requests) {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers))
-        headers[name] = await substitute(value, variables);
-      const res = await fetch(await substitute(request.url, variables), {
+        headers[name] = await substitute(value, variables, responses);
+      const res = await fetch(await substitute(request.url, variables, responses), {
         method: request.method,
         headers,
         body: request.body,
       });
       const text = await res.text();
+      if (request.name) responses.set(request.name, JSON.parse(text));
       seen.push(`${res.status} ${request.title}`);
       expect(`${res.status} ${request.title}`).toBe(`${request.expect} ${request.title}`);
       if (res.status >= 400 && !/xml/.test(res.headers.get('content-type') ?? '')) {

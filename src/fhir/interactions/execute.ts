@@ -32,6 +32,10 @@ export type SearchFn = (
 export interface OperationHandler {
   name: string;
   levels: ReadonlyArray<'system' | 'type' | 'instance'>;
+  /** The resource types it is defined on (absent: every type). */
+  resourceTypes?: readonly string[];
+  /** Its OperationDefinition canonical (absent: the generic Resource-{name}). */
+  definition?: string;
   /** The scope letter the caller needs on the resource type. */
   interaction: Interaction;
   execute(ctx: RequestContext, request: FhirRequest, executor: Executor): Promise<FhirResponse>;
@@ -162,7 +166,8 @@ export class Executor {
     if (ctx.caller && this.deps.access) this.deps.access.checkScope(ctx.caller, resourceType, interaction);
   }
 
-  private async restriction(ctx: RequestContext): Promise<RequestContext['access']> {
+  /** The caller's access restriction, computed once per request (search, history, operations). */
+  async restriction(ctx: RequestContext): Promise<RequestContext['access']> {
     if (!ctx.caller || !this.deps.access) return undefined;
     ctx.access ??= await this.deps.access.restrictionFor(this.db, ctx.caller);
     return ctx.access;
@@ -292,7 +297,8 @@ export class Executor {
   private async operation(ctx: RequestContext, req: FhirRequest): Promise<FhirResponse> {
     const handler = this.deps.operations.get(req.operation as string);
     const level = req.id ? 'instance' : req.resourceType ? 'type' : 'system';
-    if (!handler || !handler.levels.includes(level)) {
+    const onType = !handler?.resourceTypes || handler.resourceTypes.includes(req.resourceType ?? '');
+    if (!handler || !handler.levels.includes(level) || !onType) {
       throw notSupported(`Operation $${req.operation} is not supported at ${level} level`, 404);
     }
     this.scope(ctx, req.resourceType ?? '*', handler.interaction);

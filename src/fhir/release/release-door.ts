@@ -33,7 +33,10 @@ export function admitRequest(req: FhirRequest, ctx: ReleaseContext): FhirRequest
     case 'history-system':
       return { ...req, query: admitQuery(req, ctx) };
     case 'operation':
-      // $validate echoes resources and references in its messages; no operation is released yet.
+      // $everything is a search in one patient's compartment: its path id and paging cursor as for a read and a
+      // search; its Bundle leaves through the filter. $validate echoes resources in its messages: not released.
+      if (req.operation === 'everything' && req.id && !req.body)
+        return { ...req, id: resolvePathId(req, ctx), query: admitQuery(req, ctx) };
       throw forbidden(`$${req.operation} is not available to pseudonymised clients`);
     default:
       throw forbidden(
