@@ -11,6 +11,7 @@ import { buildCapabilityStatement } from './capability-statement';
 import { createConformanceCheck, loadClaimedProfiles, loadDefaultProfiles } from './conformance';
 import { validateOperation } from './operations/validate';
 import { everythingOperation } from './operations/everything';
+import { documentOperation } from './operations/document';
 import { ResourceValidator } from './validation/validator';
 import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
@@ -65,6 +66,7 @@ export async function buildFhirEngine(deps: {
   const operations = new Map<string, OperationHandler>([
     ['validate', validateOperation(conformance)],
     ['everything', everythingOperation()],
+    ['document', documentOperation(conformance)],
   ]);
   const profiles = loadClaimedProfiles(defaultProfiles);
   const statementFor = (origin: string) =>
