@@ -7,6 +7,7 @@ import type {
   Condition,
   Consent,
   Goal,
+  OperationOutcomeIssue,
   Organization,
   PractitionerRole,
   Reference,
@@ -15,7 +16,7 @@ import type {
 import type { Executor, OperationHandler } from '../interactions/execute';
 import type { ConformanceCheck } from '../repository';
 import type { RequestContext } from '../../kernel/request-context';
-import { badRequest, FhirError } from '../../kernel/outcome';
+import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { parseReference } from '../../kernel/reference';
 import { canonical } from '../../domain/canonical';
 import { documentSections, type DocumentParts } from './document-sections';
@@ -47,7 +48,7 @@ export function documentOperation(conformance: ConformanceCheck): OperationHandl
       const errors = conformance
         .check(bundle)
         .filter((i) => i.severity === 'error' || i.severity === 'fatal');
-      if (errors.length) throw new FhirError(500, errors);
+      if (errors.length) throw notConformant(plan, errors);
       const found = (bundle.entry ?? []).slice(1).map((e) => e.resource as Resource);
       const touched = found.map((r) => `${r.resourceType}/${r.id}`);
       await executor.auditRead(ctx, 'operation', touched, `CarePlan/${plan.id}/$document`, found);
@@ -178,6 +179,16 @@ async function leftOutIfRefused<T>(fn: () => Promise<T>): Promise<T | undefined>
     throw err;
   }
 }
+
+/** A document that fails R4 is our fault, not the caller's: a 500 that says so, with the validator's findings. */
+const notConformant = (plan: CarePlan, errors: readonly OperationOutcomeIssue[]) =>
+  new FhirError(500, [
+    issue(
+      'exception',
+      `The document built for CarePlan/${plan.id} does not conform to FHIR R4; retry later or report it to the service's maintainers`,
+    ),
+    ...errors,
+  ]);
 
 const isAdvanceDirective = (consent: Consent) =>
   consent.status === 'active' && (consent.scope?.coding ?? []).some((c) => c.code === ADVANCE_DIRECTIVE);
