@@ -8,14 +8,18 @@ export interface SubscriptionRow {
   criteriaType: string;
   criteria: string;
   status: string;
+  /** The lastUpdated of the version that made it active (kept while it stays active). */
+  activeSince: string;
 }
 
 /** Records the current version of a Subscription (in its write transaction). */
 export async function saveSubscription(q: Queryable, row: SubscriptionRow): Promise<void> {
   await q.query(
-    `INSERT INTO subscription (id, client_id, criteria_type, criteria, status) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET client_id = $2, criteria_type = $3, criteria = $4, status = $5`,
-    [row.id, row.clientId, row.criteriaType, row.criteria, row.status],
+    `INSERT INTO subscription (id, client_id, criteria_type, criteria, status, active_since)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET client_id = $2, criteria_type = $3, criteria = $4, status = $5,
+       active_since = CASE WHEN subscription.status = 'active' THEN subscription.active_since ELSE $6 END`,
+    [row.id, row.clientId, row.criteriaType, row.criteria, row.status, row.activeSince],
   );
 }
 
@@ -29,18 +33,26 @@ export async function subscriptionOwner(q: Queryable, id: string): Promise<strin
   return res.rows[0]?.client_id;
 }
 
-/** The active Subscriptions whose criteria search `resourceType` (index subscription_type). */
-export async function activeSubscriptions(q: Queryable, resourceType: string): Promise<SubscriptionRow[]> {
+/**
+ * The Subscriptions whose criteria search `resourceType` (index subscription_type) and that were active when a
+ * change was committed at `at`.
+ */
+export async function activeSubscriptions(
+  q: Queryable,
+  resourceType: string,
+  at: string,
+): Promise<SubscriptionRow[]> {
   const res = await q.query<{
     id: string;
     client_id: string;
     criteria_type: string;
     criteria: string;
     status: string;
+    active_since: Date;
   }>(
-    `SELECT id, client_id, criteria_type, criteria, status FROM subscription
-     WHERE criteria_type = $1 AND status = 'active'`,
-    [resourceType],
+    `SELECT id, client_id, criteria_type, criteria, status, active_since FROM subscription
+     WHERE criteria_type = $1 AND status = 'active' AND active_since <= $2`,
+    [resourceType, at],
   );
   return res.rows.map((r) => ({
     id: r.id,
@@ -48,5 +60,6 @@ export async function activeSubscriptions(q: Queryable, resourceType: string): P
     criteriaType: r.criteria_type,
     criteria: r.criteria,
     status: r.status,
+    activeSince: r.active_since.toISOString(),
   }));
 }

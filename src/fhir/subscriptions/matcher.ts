@@ -28,7 +28,7 @@ export async function matchesCriteria(db: Queryable, criteria: string, resourceT
  */
 export async function subscriptionsFor(deps: MatchDeps, change: ResourceChange): Promise<SubscriptionRow[]> {
   if (change.interaction === 'delete') return [];
-  const candidates = await activeSubscriptions(deps.db, change.resourceType);
+  const candidates = await activeSubscriptions(deps.db, change.resourceType, change.lastUpdated);
   if (!candidates.length) return [];
   const version = await resourceStore.version(deps.db, change.resourceType, change.id, change.versionId);
   if (!version?.resource) return [];

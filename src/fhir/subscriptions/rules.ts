@@ -81,6 +81,7 @@ export function subscriptionRules(policy: EndpointPolicy): BeforeStore {
       criteriaType: parseSubscriptionCriteria(subscription.criteria as string).resourceType,
       criteria: subscription.criteria as string,
       status: subscription.status,
+      activeSince: subscription.meta?.lastUpdated as string,
     });
   };
 }

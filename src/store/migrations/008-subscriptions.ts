@@ -6,7 +6,9 @@ CREATE TABLE subscription (
   client_id     text NOT NULL,
   criteria_type text NOT NULL,
   criteria      text NOT NULL,
-  status        text NOT NULL
+  status        text NOT NULL,
+  -- Since when it is active: changes committed before (still in the outbox) are not notified.
+  active_since  timestamptz NOT NULL
 );
 CREATE INDEX subscription_type ON subscription (criteria_type, status);
 `;
