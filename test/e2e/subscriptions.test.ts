@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Client from 'fhir-kit-client';
-import type { Bundle, CarePlan, Patient, Subscription } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, Organization, Patient, Subscription } from '@medplum/fhirtypes';
 import { startTestServer, expectOutcome, type TestServer } from '../support/test-server';
-import { BSN, byIdentifier, refused, resourcesOf, tick } from './e2e-helpers';
+import { BSN, ORG_URA, URA, byIdentifier, refused, resourcesOf, tick } from './e2e-helpers';
 
 /**
  * Subscriptions (rest-hook) through the real service: the GP's EHR subscribes to care plans of its patient and a
@@ -83,6 +83,17 @@ async function demoCarePlan(): Promise<{ patient: Patient; plan: CarePlan }> {
   return { patient, plan: resourcesOf<CarePlan>(bundle, 'CarePlan', 'match')[0] };
 }
 
+/** A new patient, created by the admin; a patient of the GP practice when `practice` is given. */
+function createPatient(bsn: string, practice?: string): Promise<Patient> {
+  const body: Patient = {
+    resourceType: 'Patient',
+    identifier: [{ system: BSN, value: bsn }],
+    name: [{ family: 'Vreemdeling', given: ['Karel'] }],
+    ...(practice ? { generalPractitioner: [{ reference: practice }] } : {}),
+  };
+  return admin.create({ resourceType: 'Patient', body }) as Promise<Patient>;
+}
+
 const createSubscription = (client: Client, body: Subscription) =>
   client.create({ resourceType: 'Subscription', body }) as Promise<Subscription>;
 
@@ -143,32 +154,14 @@ describe('Subscription (rest-hook)', () => {
   });
 
   it('never sends a resource its subscriber may not read', async () => {
-    // A broad criterion; the stranger's plan (nobody's patient here) matches it but the GP may not see it.
-    await createSubscription(gp, subscription('CarePlan?intent=plan'));
-    const stranger = (await admin.create({
-      resourceType: 'Patient',
-      body: {
-        resourceType: 'Patient',
-        identifier: [{ system: BSN, value: '999900018' }],
-        name: [{ family: 'Vreemdeling', given: ['Karel'] }],
-      },
-    })) as Patient;
-    const strangers = (await admin.create({
-      resourceType: 'CarePlan',
-      body: { ...plan, id: undefined, meta: undefined, subject: { reference: `Patient/${stranger.id}` } },
-    })) as CarePlan;
-    // The GP's own patient's plan changes after it: once that arrives, the stranger's would have too.
-    const current = (await gp.read({ resourceType: 'CarePlan', id: plan.id as string })) as CarePlan;
-    await meso.update({
-      resourceType: 'CarePlan',
-      id: plan.id as string,
-      body: { ...current, description: 'Na' },
-    });
-    await waitFor(() =>
-      notificationsAbout(plan.id as string).some((r) => (r.body as CarePlan).description === 'Na'),
-    );
+    // Both new patients match; only the second is the GP's patient (generalPractitioner), so only it is sent.
+    await createSubscription(gp, subscription('Patient?family=Vreemdeling'));
+    const practice = await byIdentifier<Organization>(gp, 'Organization', URA, ORG_URA.gp);
+    const stranger = await createPatient('999900018');
+    const own = await createPatient('999900031', `Organization/${practice.id}`);
+    await waitFor(() => received.some((r) => (r.body as Patient).id === own.id));
     await tick(500);
-    expect(notificationsAbout(strangers.id as string)).toHaveLength(0);
+    expect(received.filter((r) => (r.body as Patient).id === stranger.id)).toHaveLength(0);
   });
 });
 
