@@ -41,7 +41,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
-  server = await startTestServer({ LOAD_DEMO_DATA: 'true', SUBSCRIPTION_RETRY_DELAY_SECONDS: '1' });
+  server = await startTestServer({
+    LOAD_DEMO_DATA: 'true',
+    SUBSCRIPTION_RETRY_DELAY_SECONDS: '1',
+    SUBSCRIPTION_RETRY_LIMIT: '2',
+  });
   [gp, vvt, meso, admin] = await Promise.all(
     (['gp', 'vvt', 'meso-team', 'admin'] as const).map((r) => server.client(r)),
   );
@@ -66,11 +70,12 @@ const subscription = (criteria: string, extra: Partial<Subscription['channel']> 
   },
 });
 
-async function waitFor(predicate: () => boolean, ms = 15_000): Promise<void> {
+async function waitFor(predicate: () => boolean, ms = 15_000, poll?: () => Promise<void>): Promise<void> {
   const until = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > until) throw new Error('timed out waiting for a notification');
     await tick(100);
+    await poll?.();
   }
 }
 
@@ -84,11 +89,11 @@ async function demoCarePlan(): Promise<{ patient: Patient; plan: CarePlan }> {
 }
 
 /** A new patient, created by the admin; a patient of the GP practice when `practice` is given. */
-function createPatient(bsn: string, practice?: string): Promise<Patient> {
+function createPatient(bsn: string, practice?: string, family = 'Vreemdeling'): Promise<Patient> {
   const body: Patient = {
     resourceType: 'Patient',
     identifier: [{ system: BSN, value: bsn }],
-    name: [{ family: 'Vreemdeling', given: ['Karel'] }],
+    name: [{ family, given: ['Karel'] }],
     ...(practice ? { generalPractitioner: [{ reference: practice }] } : {}),
   };
   return admin.create({ resourceType: 'Patient', body }) as Promise<Patient>;
@@ -163,6 +168,33 @@ describe('Subscription (rest-hook)', () => {
     await tick(500);
     expect(received.filter((r) => (r.body as Patient).id === stranger.id)).toHaveLength(0);
   });
+});
+
+describe('Subscription delivery failures', () => {
+  it('sets the Subscription to error after the last retry; its client re-activates it', async () => {
+    const sub = await createSubscription(gp, subscription('Patient?family=Onbereikbaar'));
+    const practice = await byIdentifier<Organization>(gp, 'Organization', URA, ORG_URA.gp);
+    failNext = 1000;
+    await createPatient('999900043', `Organization/${practice.id}`, 'Onbereikbaar');
+    let current = sub;
+    await waitFor(
+      () => current.status === 'error',
+      30_000,
+      async () => {
+        current = (await gp.read({ resourceType: 'Subscription', id: sub.id as string })) as Subscription;
+      },
+    );
+    expect(current.error).toMatch(/HTTP 500/);
+    expect(Number(current.meta?.versionId)).toBe(2);
+    failNext = 0;
+    await gp.update({
+      resourceType: 'Subscription',
+      id: sub.id as string,
+      body: { ...current, status: 'active', error: undefined },
+    });
+    const again = await createPatient('999900055', `Organization/${practice.id}`, 'Onbereikbaar');
+    await waitFor(() => received.some((r) => (r.body as Patient).id === again.id));
+  }, 60_000);
 });
 
 describe('Subscription checks', () => {
