@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Client from 'fhir-kit-client';
-import type { Bundle, CarePlan, Organization, Patient, Subscription } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, Organization, Patient, Resource, Subscription } from '@medplum/fhirtypes';
 import { startTestServer, expectOutcome, type TestServer } from '../support/test-server';
 import { BSN, ORG_URA, URA, byIdentifier, refused, resourcesOf, tick } from './e2e-helpers';
 
@@ -11,7 +11,7 @@ import { BSN, ORG_URA, URA, byIdentifier, refused, resourcesOf, tick } from './e
  */
 interface Received {
   headers: http.IncomingHttpHeaders;
-  body: Bundle | CarePlan;
+  body: Resource;
 }
 
 let server: TestServer;
