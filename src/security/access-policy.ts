@@ -158,8 +158,8 @@ export class AccessPolicy implements AccessGuard {
     // A type the organisation kind may never see is refused outright (403), not answered with an empty Bundle.
     const kind = caller.organization.kind;
     if (kind === 'admin' || resourceType === '*' || (interaction !== 'r' && interaction !== 's')) return;
-    // A client reads its own Subscriptions (canRead); searches do not show them yet (hiddenTypes).
-    if (resourceType === 'Subscription' && interaction === 'r') return;
+    // A client reads and searches its own Subscriptions (canRead, AccessRestriction.subscriber).
+    if (resourceType === 'Subscription') return;
     if (!DIRECTORY_TYPES.includes(resourceType as never) && !POLICY[kind].visible.includes(resourceType)) {
       throw forbidden(`Organisations of kind "${kind}" have no access to ${resourceType}`);
     }
@@ -190,7 +190,9 @@ export class AccessPolicy implements AccessGuard {
       relation: relationKeys(kind, party, policy.patients),
       references,
       patientReferences,
-      hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t)),
+      // Subscriptions are not hidden: each client sees its own (subscriber).
+      hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t) && t !== 'Subscription'),
+      subscriber: caller.clientId,
     };
   }
 

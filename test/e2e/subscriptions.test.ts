@@ -130,6 +130,16 @@ describe('Subscription (rest-hook)', () => {
     expect(change.status).toBe(404);
   });
 
+  it('is found by its client in searches, and by nobody else', async () => {
+    const search = async (client: Client) =>
+      resourcesOf((await client.search({ resourceType: 'Subscription', searchParams: {} })) as Bundle).map(
+        (r) => r.id,
+      );
+    expect(await search(gp)).toContain(created.id);
+    expect(await search(vvt)).not.toContain(created.id);
+    expect(await search(meso)).not.toContain(created.id);
+  });
+
   it('notifies the endpoint of a matching change, with the channel headers', async () => {
     const before = notificationsAbout(plan.id as string).length;
     await meso.update({
