@@ -38,6 +38,17 @@ export interface Config {
   runJobs: boolean;
   /** How often the audit sealer seals (the seal lag is at most about this, plus the longest write). */
   auditSealIntervalMs: number;
+  subscriptions: SubscriptionConfig;
+}
+
+/** Subscriptions (rest-hook): where notifications may go, and how failed deliveries are retried. */
+export interface SubscriptionConfig {
+  /** URL prefixes an endpoint must start with (SUBSCRIPTION_ENDPOINTS, comma-separated); empty: none. */
+  endpoints: string[];
+  /** Development: http://localhost and http://127.0.0.1 endpoints are allowed too. */
+  allowLocalhost: boolean;
+  retryLimit: number;
+  retryDelaySeconds: number;
 }
 
 /**
@@ -177,5 +188,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     security: securityFrom(env, nodeEnv),
     runJobs: (env.RUN_JOBS ?? 'true') !== 'false',
     auditSealIntervalMs: Math.max(10, intFrom(env, 'AUDIT_SEAL_INTERVAL_MS', 1000)),
+    subscriptions: {
+      endpoints: (env.SUBSCRIPTION_ENDPOINTS ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+      allowLocalhost: nodeEnv === 'development' || nodeEnv === 'test',
+      retryLimit: intFrom(env, 'SUBSCRIPTION_RETRY_LIMIT', 5),
+      retryDelaySeconds: positiveInt(env, 'SUBSCRIPTION_RETRY_DELAY_SECONDS', 10),
+    },
   };
 }

@@ -15,6 +15,9 @@ import { createSecurity } from './http/security/security-layer';
 import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
 import { startJobs, startOutboxPublisher, type Jobs } from './jobs/worker';
+import type { NotificationDeps } from './jobs/subscription-delivery';
+import type { FhirRepository } from './fhir/repository';
+import { activateSubscription, subscriptionRules } from './fhir/subscriptions/rules';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -46,13 +49,30 @@ export async function startService(
     if (applied.length) logger.info({ applied }, 'schema migrations applied');
     const related = await rebuildCareRelations(db, RELATION_TYPES, (r) => indexResource(r).relations);
     if (related) logger.info({ resources: related }, 'care relations rebuilt');
-    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs: config.auditSealIntervalMs, logger });
-    else publisher = await startOutboxPublisher(db, logger);
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;
+    // The write path exists only once the engine is built; a delivery that needs it before then is retried.
+    const bound: { repository?: FhirRepository } = {};
+    const notifications: NotificationDeps = {
+      db: db.pool,
+      access,
+      callerOf: (clientId) => security.clients.callerOf(clientId),
+      retry: config.subscriptions,
+      repository: () => bound.repository,
+      logger,
+    };
+    const sealIntervalMs = config.auditSealIntervalMs;
+    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs, logger, notifications });
+    else publisher = await startOutboxPublisher(db, logger);
     const outbox = jobs?.outbox ?? publisher?.outbox;
     const smart = security.config;
-    const engine = await buildFhirEngine({ db, config, access, audit, auditReader, outbox, smart });
+    const beforeStore = [subscriptionRules(config.subscriptions)];
+    const normalize = activateSubscription;
+    const engine = await buildFhirEngine({
+      ...{ db, config, access, audit, auditReader, outbox, smart },
+      ...{ beforeStore, normalize },
+    });
+    bound.repository = engine.executor.repository;
     const app = createApp({
       ...config,
       executor: engine.executor,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
 import type { Config } from '../config';
 import type { Database } from '../store/database';
 import { serverSecret } from '../store/server-secret';
@@ -47,6 +48,8 @@ export async function buildFhirEngine(deps: {
   outbox?: Outbox;
   /** Rules on a change with its previous version (Task state machine, immutable fields), in the transaction. */
   beforeStore?: readonly BeforeStore[];
+  /** Server-set content before validation (a requested Subscription becomes active). */
+  normalize?: (resource: Resource) => Resource;
   /** The security layer's public origin (absent: from the request) and CORS origins, for the CapabilityStatement. */
   smart?: { publicUrl?: string; corsOrigins: readonly string[] };
 }): Promise<FhirEngine> {
@@ -61,6 +64,7 @@ export async function buildFhirEngine(deps: {
     audit: deps.audit,
     outbox: deps.outbox,
     beforeStore: deps.beforeStore,
+    normalize: deps.normalize,
     narrative: withNarrative,
   });
   const operations = new Map<string, OperationHandler>([

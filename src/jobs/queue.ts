@@ -4,6 +4,7 @@ import type { Database } from '../store/database';
 import { ensureAuditPartitions } from '../store/audit-log';
 import { classifyDatabaseError } from '../store/database-errors';
 import { consumeChanges, defaultConsumers, RESOURCE_CHANGED, type AfterCommit } from './outbox';
+import { startDelivery, subscriptionConsumer, type NotificationDeps } from './subscription-delivery';
 
 /** Queue names (the outbox's is RESOURCE_CHANGED, src/jobs/outbox.ts). Later: Bulk Data export. */
 export const AUDIT_MAINTENANCE = 'audit-maintenance';
@@ -22,6 +23,7 @@ export async function startQueue(
   db: Database,
   logger?: Logger,
   afterCommit: readonly AfterCommit[] = defaultConsumers(logger),
+  notifications?: NotificationDeps,
 ): Promise<PgBoss> {
   const connectionString = (db.pool.options as { connectionString: string }).connectionString;
   const boss = new PgBoss({ connectionString, max: 2, schema: 'pgboss' });
@@ -30,7 +32,10 @@ export async function startQueue(
   await boss.createQueue(AUDIT_MAINTENANCE, { name: AUDIT_MAINTENANCE, ...RETRY });
   // The outbox (afterCommit): jobs are inserted by write transactions (PgBossOutbox), so the queue exists first.
   await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
-  await consumeChanges(boss, afterCommit);
+  // Subscriptions (rest-hook): the delivery queue exists before the consumer that fills it.
+  if (notifications) await startDelivery(boss, notifications);
+  const consumers = notifications ? [...afterCommit, subscriptionConsumer(boss, notifications)] : afterCommit;
+  await consumeChanges(boss, consumers);
   await boss.work(AUDIT_MAINTENANCE, async () => {
     // The monthly partitions of audit_log, two months ahead (the default partition is only a safety net).
     await ensureAuditPartitions(db.pool);

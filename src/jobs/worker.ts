@@ -5,6 +5,7 @@ import { AuditSealerJob } from './audit-sealer-job';
 import { startPublisher, startQueue, stopQueue } from './queue';
 import { PgBossOutbox, type AfterCommit } from './outbox';
 import type { Outbox } from '../fhir/ports';
+import type { NotificationDeps } from './subscription-delivery';
 
 /** The background jobs of this service, off the request path. */
 export interface Jobs {
@@ -18,9 +19,15 @@ export interface Jobs {
 /** Starts the jobs (in the service process, or alone in `npm run worker`). Migrations must have run. */
 export async function startJobs(
   db: Database,
-  options: { sealIntervalMs: number; logger?: Logger; afterCommit?: readonly AfterCommit[] },
+  options: {
+    sealIntervalMs: number;
+    logger?: Logger;
+    afterCommit?: readonly AfterCommit[];
+    /** Subscription notifications (rest-hook): matching and delivery. */
+    notifications?: NotificationDeps;
+  },
 ): Promise<Jobs> {
-  const queue = await startQueue(db, options.logger, options.afterCommit);
+  const queue = await startQueue(db, options.logger, options.afterCommit, options.notifications);
   const sealer = new AuditSealerJob(db, { intervalMs: options.sealIntervalMs, logger: options.logger });
   sealer.start();
   return {

@@ -20,6 +20,8 @@ export interface AccessRestriction {
   patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */
   hiddenTypes?: readonly string[];
+  /** The caller's client id: its own Subscriptions are visible (the subscription table records who made each). */
+  subscriber?: string;
 }
 
 /**

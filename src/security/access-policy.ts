@@ -3,6 +3,7 @@ import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtype
 import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
 import { patientsAmong } from '../store/access-relations';
+import { subscriptionOwner } from '../store/subscriptions';
 import {
   organizationsWithIdentifier,
   rolesNamePractitioner,
@@ -58,13 +59,15 @@ const CLINICAL_WRITE: WriteRules = {
   update: ['own-patient'],
   delete: ['own-patient'],
 };
+const OWN_SUBSCRIPTION: WriteRules = { create: ['any'], update: ['any'], delete: ['any'] };
 const REFERRAL_WRITES: Partial<Record<string, WriteRules>> = {
   ServiceRequest: { create: ['requester'], update: ['requester'] },
   Task: { create: ['requester'], update: ['task-party'] },
   // Conditional create by BSN: an existing Patient is matched, never overwritten; an update is not allowed.
   Patient: { create: ['any'] },
-  // The notification engine must check canRead for the subscriber's client before sending anything.
-  Subscription: { create: ['any'] },
+  // Own Subscriptions only: the subscription rules (src/fhir/subscriptions/rules.ts) answer 404 for another's.
+  // The notification engine checks canRead for the subscriber's client before sending anything.
+  Subscription: OWN_SUBSCRIPTION,
 };
 
 /**
@@ -116,7 +119,7 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
       Organization: { create: ['any'], update: ['own-directory'] },
       Practitioner: { create: ['any'], update: ['own-directory'] },
       PractitionerRole: { create: ['any'], update: ['own-directory'], delete: ['own-directory'] },
-      Subscription: { create: ['any'] },
+      Subscription: OWN_SUBSCRIPTION,
     },
   },
   platform: {
@@ -155,6 +158,8 @@ export class AccessPolicy implements AccessGuard {
     // A type the organisation kind may never see is refused outright (403), not answered with an empty Bundle.
     const kind = caller.organization.kind;
     if (kind === 'admin' || resourceType === '*' || (interaction !== 'r' && interaction !== 's')) return;
+    // A client reads and searches its own Subscriptions (canRead, AccessRestriction.subscriber).
+    if (resourceType === 'Subscription') return;
     if (!DIRECTORY_TYPES.includes(resourceType as never) && !POLICY[kind].visible.includes(resourceType)) {
       throw forbidden(`Organisations of kind "${kind}" have no access to ${resourceType}`);
     }
@@ -185,7 +190,9 @@ export class AccessPolicy implements AccessGuard {
       relation: relationKeys(kind, party, policy.patients),
       references,
       patientReferences,
-      hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t)),
+      // Subscriptions are not hidden: each client sees its own (subscriber).
+      hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t) && t !== 'Subscription'),
+      subscriber: caller.clientId,
     };
   }
 
@@ -193,6 +200,8 @@ export class AccessPolicy implements AccessGuard {
   async canRead(db: Queryable, ctx: RequestContext, resource: Resource): Promise<boolean> {
     const caller = ctx.caller;
     if (!caller || caller.organization.kind === 'admin') return true;
+    if (resource.resourceType === 'Subscription')
+      return (await subscriptionOwner(db, resource.id as string)) === caller.clientId;
     const restriction = ctx.access ?? (await this.cachedRestriction(db, ctx, caller));
     return restriction ? isVisible(await this.resolve(db, restriction, resource), resource) : true;
   }

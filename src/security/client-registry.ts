@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Queryable } from '../store/database';
 import { findClient, type ClientRecord } from '../store/clients';
-import type { OrganizationKind } from '../kernel/caller';
+import type { Caller, OrganizationKind } from '../kernel/caller';
+import { parseScopes } from './scopes';
 import type { SecurityConfig } from '../config';
 import { isProduction } from './security-config';
 
@@ -101,6 +102,19 @@ export class ClientRegistry {
     const client = hit ? hit.client : await this.load(clientId);
     if (client?.demo && isProduction(this.config)) return undefined;
     return client;
+  }
+
+  /** The client as a caller acting on its own (the system, no user), with every scope it is registered for. */
+  async callerOf(clientId: string): Promise<Caller | undefined> {
+    const client = await this.find(clientId);
+    if (!client) return undefined;
+    return {
+      clientId: client.clientId,
+      clientName: client.name,
+      organization: { ...client.organization },
+      scopes: parseScopes(client.scopes.join(' ')),
+      pseudonymised: client.organization.kind === 'platform' && !client.identifiable,
+    };
   }
 
   /** Forgets cached entries, e.g. after a key rotation by the client. */

@@ -253,7 +253,10 @@ describe('read matrix: organisation kind × resource', () => {
     const vvt = await policy.restrictionFor(db.pool, callers.vvt);
     expect(await patientsOf(db.pool, vvt)).toEqual(['p1']);
     expect(vvt?.openTypes).toEqual(['Organization', 'Practitioner', 'PractitionerRole']);
-    expect(vvt?.hiddenTypes).toEqual(expect.arrayContaining(['AuditEvent', 'Group', 'Subscription']));
+    expect(vvt?.hiddenTypes).toEqual(expect.arrayContaining(['AuditEvent', 'Group']));
+    // Subscriptions are not hidden: each client sees its own (the subscription table's client_id).
+    expect(vvt?.hiddenTypes).not.toContain('Subscription');
+    expect(vvt?.subscriber).toBe(callers.vvt.clientId);
     expect(vvt?.references).toContainEqual({
       resourceType: 'Task',
       params: ['requester', 'owner'],

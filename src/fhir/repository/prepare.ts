@@ -17,6 +17,8 @@ export interface PrepareDeps {
   narrative?: (resource: Resource) => Resource;
   /** Every index, compartment and care relation row the resource owns (src/fhir/search/indexer.ts). */
   indexResource?: (resource: Resource) => ResourceIndex;
+  /** Server-set content before validation (a requested Subscription becomes active). */
+  normalize?: (resource: Resource) => Resource;
 }
 
 /** A new version's content, checked and indexed before the transaction; only its meta is stamped inside. */
@@ -41,7 +43,8 @@ const PLACEHOLDER_META: VersionMeta = { versionId: 1, lastUpdated: '1970-01-01T0
  * error), narrative and index extraction, on a resource that has its id. No database is involved.
  */
 export function prepareWrite(deps: PrepareDeps, resource: Resource, bundle?: Bundle): PreparedWrite {
-  const checked = checkedContent(deps, resource, PLACEHOLDER_META, bundle);
+  const input = deps.normalize ? deps.normalize(resource) : resource;
+  const checked = checkedContent(deps, input, PLACEHOLDER_META, bundle);
   const stored = deps.narrative ? deps.narrative(checked) : checked;
   return { checked, stored, index: deps.indexResource?.(stored) };
 }

@@ -53,6 +53,8 @@ export interface RepositoryDeps {
   outbox?: Outbox;
   /** Adds a generated (Dutch) narrative to resources that carry none, for systems that only display. */
   narrative?: (resource: Resource) => Resource;
+  /** Server-set content before validation (prepare.ts). */
+  normalize?: (resource: Resource) => Resource;
 }
 
 export interface WriteResult {
@@ -397,6 +399,9 @@ export class FhirRepository {
   private async assertReadable(q: Queryable, ctx: RequestContext, resource: Resource): Promise<void> {
     if (!this.deps.access || !ctx.caller) return;
     if (!(await this.deps.access.canRead(q, ctx, resource))) {
+      // Another client's Subscription is not even known to exist.
+      if (resource.resourceType === 'Subscription')
+        throw notFound(`Subscription/${resource.id} is not known`);
       throw new FhirError(403, [
         issue(
           'forbidden',

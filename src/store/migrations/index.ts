@@ -5,6 +5,7 @@ import * as m004 from './004-version-access';
 import * as m005 from './005-server-secret';
 import * as m006 from './006-audit-log';
 import * as m007 from './007-care-relations';
+import * as m008 from './008-subscriptions';
 
 /** Ordered schema migrations. Add a file `NNN-name.ts` exporting `sql` and list it here; never edit a released one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -15,4 +16,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '005-server-secret', sql: m005.sql },
   { name: '006-audit-log', sql: m006.sql },
   { name: '007-care-relations', sql: m007.sql },
+  { name: '008-subscriptions', sql: m008.sql },
 ];

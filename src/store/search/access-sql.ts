@@ -31,6 +31,12 @@ function patientPredicate(sql: SqlParams, access: AccessRestriction): ((id: stri
   return (id) => relatedPatientSql(params, id);
 }
 
+/** The caller's own Subscriptions (table subscription, kept by their writes); undefined without a subscriber. */
+function ownSubscriptionSql(sql: SqlParams, access: AccessRestriction, alias: string): string | undefined {
+  if (access.subscriber === undefined) return undefined;
+  return `EXISTS (SELECT 1 FROM subscription s WHERE s.id = ${alias}.id AND s.client_id = ${sql.add(access.subscriber)})`;
+}
+
 /**
  * The AccessRestriction as a predicate on resource row `alias` (see src/store/access-restriction.ts): an open
  * type, or in the Patient compartment of one of the caller's patients, or referencing an allowed target; never
@@ -47,6 +53,10 @@ export function accessSql(
 ): string {
   if (type !== undefined && access.hiddenTypes?.includes(type)) return 'false';
   if (type !== undefined && access.openTypes.includes(type)) return 'true';
+  // Only where it is used: an unused parameter has no type PostgreSQL can infer.
+  const own =
+    type === undefined || type === 'Subscription' ? ownSubscriptionSql(sql, access, alias) : undefined;
+  if (type === 'Subscription') return own ?? 'false';
   const source = ROWS[rows];
   const forType = <R extends { resourceType: string }>(rules: readonly R[]) =>
     type === undefined ? rules : rules.filter((r) => r.resourceType === type);
@@ -76,6 +86,7 @@ export function accessSql(
     const named = source.patient('rr');
     visible.push(referencing(rule.resourceType, rule.params, `${named.where} AND ${patient?.(named.id)}`));
   }
+  if (own && type === undefined) visible.push(`(${alias}.resource_type = 'Subscription' AND ${own})`);
   if (visible.length === 0) return 'false';
   const hidden =
     type === undefined && access.hiddenTypes?.length

@@ -1,0 +1,101 @@
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Resource, Subscription } from '@medplum/fhirtypes';
+import type { SubscriptionConfig } from '../config';
+import type { FhirRepository } from '../fhir/repository';
+import { subscriptionsFor, type MatchDeps } from '../fhir/subscriptions/matcher';
+import { notificationOf } from '../fhir/subscriptions/payload';
+import { resourceStore } from '../store/resource-store';
+import type { AfterCommit } from './outbox';
+
+/** One notification: a Subscription and the version it is about. */
+export const SUBSCRIPTION_DELIVERY = 'subscription-delivery';
+
+interface Delivery {
+  subscriptionId: string;
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+export interface NotificationDeps extends MatchDeps {
+  retry: Pick<SubscriptionConfig, 'retryLimit' | 'retryDelaySeconds'>;
+  /** The write path, bound once the FHIR engine is built: marking a Subscription `error` is a new version. */
+  repository(): FhirRepository | undefined;
+  logger?: Logger;
+}
+
+const TIMEOUT_MS = 10_000;
+
+/** The afterCommit consumer: one delivery job per (Subscription, version), deduplicated across instances. */
+export function subscriptionConsumer(boss: PgBoss, deps: NotificationDeps): AfterCommit {
+  return async (change) => {
+    for (const subscription of await subscriptionsFor(deps, change)) {
+      const data: Delivery = {
+        subscriptionId: subscription.id,
+        resourceType: change.resourceType,
+        id: change.id,
+        versionId: change.versionId,
+      };
+      const key = `${subscription.id}|${change.resourceType}/${change.id}/${change.versionId}`;
+      await boss.send(SUBSCRIPTION_DELIVERY, data, { singletonKey: key });
+    }
+  };
+}
+
+/** Creates the delivery queue (retries with backoff, from config) and works it. */
+export async function startDelivery(boss: PgBoss, deps: NotificationDeps): Promise<void> {
+  const { retryLimit, retryDelaySeconds } = deps.retry;
+  await boss.createQueue(SUBSCRIPTION_DELIVERY, {
+    name: SUBSCRIPTION_DELIVERY,
+    retryLimit,
+    retryDelay: retryDelaySeconds,
+    retryBackoff: true,
+  });
+  await boss.work<Delivery>(SUBSCRIPTION_DELIVERY, { includeMetadata: true }, async ([job]) => {
+    try {
+      await deliver(deps, job.data);
+    } catch (err) {
+      if (job.retryCount < job.retryLimit) throw err;
+      // The last try failed: the Subscription goes to `error` (R4); its client re-activates it with a PUT.
+      await markError(deps, job.data.subscriptionId, (err as Error).message);
+    }
+  });
+}
+
+async function deliver(deps: NotificationDeps, delivery: Delivery): Promise<void> {
+  const current = await resourceStore.current(deps.db, 'Subscription', delivery.subscriptionId);
+  const subscription = current?.resource as Subscription | undefined;
+  // Stopped, in error or deleted since the change: nothing is sent (re-activation resumes later changes).
+  if (!subscription || current?.deleted || subscription.status !== 'active') return;
+  const version = await resourceStore.version(
+    deps.db,
+    delivery.resourceType,
+    delivery.id,
+    delivery.versionId,
+  );
+  if (!version?.resource) return;
+  const { headers, body } = notificationOf(subscription, version.resource as Resource);
+  const endpoint = subscription.channel?.endpoint as string;
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`The endpoint ${endpoint} answered HTTP ${response.status}`);
+  deps.logger?.debug({ delivery }, 'subscription notification delivered');
+}
+
+async function markError(deps: NotificationDeps, id: string, reason: string): Promise<void> {
+  const repository = deps.repository();
+  if (!repository) throw new Error('the FHIR repository is not ready');
+  const current = await resourceStore.current(deps.db, 'Subscription', id);
+  const subscription = current?.resource as Subscription | undefined;
+  if (!subscription || current?.deleted || subscription.status !== 'active') return;
+  const ctx = { requestId: `subscription-delivery:${id}`, baseUrl: '' };
+  const failed: Subscription = { ...subscription, status: 'error', error: `Delivery failed: ${reason}` };
+  await repository.update(ctx, 'Subscription', id, failed);
+  deps.logger?.warn({ subscription: id, reason }, 'subscription set to error after its last retry');
+}
