@@ -25,13 +25,8 @@ export async function startQueue(
   afterCommit: readonly AfterCommit[] = defaultConsumers(logger),
   notifications?: NotificationDeps,
 ): Promise<PgBoss> {
-  const connectionString = (db.pool.options as { connectionString: string }).connectionString;
-  const boss = new PgBoss({ connectionString, max: 2, schema: 'pgboss' });
-  boss.on('error', (err) => logQueueError(err, logger));
-  await boss.start();
+  const boss = await openQueue(db, logger, { max: 2 });
   await boss.createQueue(AUDIT_MAINTENANCE, { name: AUDIT_MAINTENANCE, ...RETRY });
-  // The outbox (afterCommit): jobs are inserted by write transactions (PgBossOutbox), so the queue exists first.
-  await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
   // Subscriptions (rest-hook): the delivery queue exists before the consumer that fills it.
   if (notifications) await startDelivery(boss, notifications);
   const consumers = notifications ? [...afterCommit, subscriptionConsumer(boss, notifications)] : afterCommit;
@@ -64,8 +59,20 @@ function logQueueError(err: Error, logger?: Logger): void {
  * it ensures the queue exists, so that write transactions can insert into it, and neither polls nor schedules.
  */
 export async function startPublisher(db: Database, logger?: Logger): Promise<PgBoss> {
+  return openQueue(db, logger, { max: 1, supervise: false, schedule: false });
+}
+
+/**
+ * pg-boss on this service's database, started, with the outbox's queue: write transactions insert into it
+ * (PgBossOutbox), so it exists before any write, in a full queue and in a publish-only one alike.
+ */
+async function openQueue(
+  db: Database,
+  logger: Logger | undefined,
+  options: Pick<PgBoss.ConstructorOptions, 'max' | 'supervise' | 'schedule'>,
+): Promise<PgBoss> {
   const connectionString = (db.pool.options as { connectionString: string }).connectionString;
-  const boss = new PgBoss({ connectionString, max: 1, schema: 'pgboss', supervise: false, schedule: false });
+  const boss = new PgBoss({ connectionString, schema: 'pgboss', ...options });
   boss.on('error', (err) => logQueueError(err, logger));
   await boss.start();
   await boss.createQueue(RESOURCE_CHANGED, { name: RESOURCE_CHANGED, ...RETRY });
