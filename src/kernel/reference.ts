@@ -62,5 +62,8 @@ export function localTarget(
 /** `Type/id` of a local target, or undefined. */
 export function localKey(reference: string | undefined): string | undefined {
   const t = localTarget(reference);
-  return t ? `${t.resourceType}/${t.id}` : undefined;
+  return t ? keyOf(t) : undefined;
 }
+
+/** `Type/id`: how a resource (or a local target) is named in a relative reference, and keyed in sets. */
+export const keyOf = (r: { resourceType: string; id?: string }): string => `${r.resourceType}/${r.id}`;

@@ -17,7 +17,7 @@ import type { Executor, OperationHandler } from '../interactions/execute';
 import type { ConformanceCheck } from '../repository';
 import type { RequestContext } from '../../kernel/request-context';
 import { badRequest, FhirError, issue } from '../../kernel/outcome';
-import { parseReference } from '../../kernel/reference';
+import { keyOf, parseReference } from '../../kernel/reference';
 import { canonical } from '../../domain/canonical';
 import { documentSections, type DocumentParts } from './document-sections';
 
@@ -50,7 +50,7 @@ export function documentOperation(conformance: ConformanceCheck): OperationHandl
         .filter((i) => i.severity === 'error' || i.severity === 'fatal');
       if (errors.length) throw notConformant(plan, errors);
       const found = (bundle.entry ?? []).slice(1).map((e) => e.resource as Resource);
-      const touched = found.map((r) => `${r.resourceType}/${r.id}`);
+      const touched = found.map(keyOf);
       await executor.auditRead(ctx, 'operation', touched, `CarePlan/${plan.id}/$document`, found);
       return { status: 200, body: bundle };
     },
@@ -78,7 +78,7 @@ async function buildDocument(ctx: RequestContext, executor: Executor, plan: Care
   const [custodian] = await read([
     author?.resourceType === 'PractitionerRole' ? (author as PractitionerRole).organization : undefined,
   ]);
-  const fullUrl = (r: Resource) => `${ctx.baseUrl}/${r.resourceType}/${r.id}`;
+  const fullUrl = (r: Resource) => `${ctx.baseUrl}/${keyOf(r)}`;
   const ref = <T extends Resource>(r: Resource): Reference<T> => ({
     reference: fullUrl(r),
     type: r.resourceType,
@@ -196,7 +196,7 @@ const isAdvanceDirective = (consent: Consent) =>
 function unique(resources: Resource[]): Resource[] {
   const seen = new Set<string>();
   return resources.filter((r) => {
-    const key = `${r.resourceType}/${r.id}`;
+    const key = keyOf(r);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -12,6 +12,7 @@ import { openCursor, sealCursor } from '../search/cursor';
 import { link, searchUrl } from '../search/links';
 import { FORMAT_PARAMS } from '../search/result-params';
 import { historyInstant } from '../interactions/history-params';
+import { keyOf } from '../../kernel/reference';
 
 // Not in any Patient compartment, but what a GP needs to act on the plan: who is responsible, and where. One level
 // from the compartment, plus the practitioner and organisation of each role found (a role alone names nobody).
@@ -82,8 +83,8 @@ async function everything(
   // A care team names roles; a role is only useful with its person and organisation, so those come along.
   const roles = referenced.filter((r) => r.resourceType === 'PractitionerRole');
   const ofRoles = await findReferenced(executor.repository.queryable, keys(roles), targets, options);
-  const seen = new Set(referenced.map(refOf));
-  referenced.push(...ofRoles.filter((r) => !seen.has(refOf(r))));
+  const seen = new Set(referenced.map(keyOf));
+  referenced.push(...ofRoles.filter((r) => !seen.has(keyOf(r))));
   const path = `Patient/${patientId}/$everything`;
   const url = (cursor?: string) =>
     searchUrl(ctx.baseUrl, path, cursor ? [...params.used, ['_cursor', cursor]] : params.used);
@@ -95,7 +96,7 @@ async function everything(
   const entry = [...page.resources.map(entryOf(ctx, 'match')), ...referenced.map(entryOf(ctx, 'include'))];
   if (entry.length) bundle.entry = entry;
   const found = [...page.resources, ...referenced];
-  const touched = [`Patient/${patientId}`, ...found.map(refOf)];
+  const touched = [`Patient/${patientId}`, ...found.map(keyOf)];
   const query = `${path}?${new URLSearchParams(request.query)}`;
   await executor.auditRead(ctx, 'operation', [...new Set(touched)], query, found);
   return bundle;
@@ -103,7 +104,6 @@ async function everything(
 
 const keys = (resources: readonly Resource[]) =>
   resources.map((r) => ({ resourceType: r.resourceType, id: r.id as string }));
-const refOf = (r: Resource) => `${r.resourceType}/${r.id}`;
 
 const entryOf =
   (ctx: RequestContext, mode: 'match' | 'include') =>

@@ -69,7 +69,7 @@ export function stamp(prepared: PreparedWrite, version: VersionMeta): PreparedWr
  * A new version's content as the write path checks it: the default profile, the version's meta, and the
  * conformance check (422 on an error).
  */
-export function checkedContent(
+function checkedContent(
   deps: Pick<PrepareDeps, 'conformance'>,
   resource: Resource,
   version: VersionMeta,
