@@ -1,0 +1,36 @@
+import type { Organization } from '@medplum/fhirtypes';
+import type { Organisation } from '../../../meso-document/document';
+import { IdentifierSystem } from '../../../domain/identifier-systems';
+import { addressFromFhir, addressToFhir } from './address';
+import { stripUndefined } from './name';
+import { phonesFromFhir, phoneToFhir } from './telecom';
+
+export const NL_CORE = 'http://nictiz.nl/fhir/StructureDefinition/';
+const PROFILE = `${NL_CORE}nl-core-HealthcareProvider-Organization`;
+
+/** Zorgaanbieder ⇄ nl-core-HealthcareProvider-Organization: URA first, then AGB, as the registers identify it. */
+export function organisationToFhir(org: Organisation): Organization {
+  return {
+    resourceType: 'Organization',
+    meta: { profile: [PROFILE] },
+    identifier: [
+      { system: IdentifierSystem.ura, value: org.ura },
+      ...(org.agb ? [{ system: IdentifierSystem.agb, value: org.agb }] : []),
+    ],
+    active: true,
+    name: org.name,
+    ...(org.phone ? { telecom: [phoneToFhir(org.phone)] } : {}),
+    ...(org.address ? { address: [addressToFhir(org.address)] } : {}),
+  };
+}
+
+export function organisationFromFhir(o: Organization): Organisation {
+  const id = (system: string) => o.identifier?.find((i) => i.system === system)?.value;
+  return stripUndefined({
+    name: o.name ?? '',
+    ura: id(IdentifierSystem.ura) ?? '',
+    agb: id(IdentifierSystem.agb),
+    phone: phonesFromFhir(o.telecom)[0],
+    address: addressFromFhir(o.address?.[0]),
+  });
+}
