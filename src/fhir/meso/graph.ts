@@ -23,6 +23,11 @@ export interface Planned<T extends Resource = Resource> {
    * never owned (nor ended) by one document. The import merges the document's content into what is stored.
    */
   shared?: boolean;
+  /**
+   * Not referenced by any other planned resource (an Observation, a Consent, a referral): the CarePlan lists it
+   * in `supportingInfo` (mapping.ts), so the whole document stays reachable from its CarePlan.
+   */
+  supportingInfo?: boolean;
 }
 
 /**
@@ -70,6 +75,11 @@ export interface Graph {
   resolve<T extends Resource>(ref: Reference | undefined): T | undefined;
   /** Every resource of the graph of one type, in graph order. */
   ofType<T extends Resource>(type: T['resourceType']): T[];
+  /**
+   * The document-owned resources whose item key starts with `prefix` (e.g. `Consent/directive/`), in graph
+   * order. The latest import's Provenance is the item `Provenance`.
+   */
+  items<T extends Resource>(prefix: string): T[];
 }
 
 /** A Graph over the output of documentToFhir, for the pure round trip and validation in tests. */
@@ -83,6 +93,8 @@ export function plannedGraph(planned: readonly Planned[]): Graph {
       (ref?.reference ? byUrl.get(ref.reference) : undefined) as T | undefined,
     ofType: <T extends Resource>(type: string) =>
       planned.filter((p) => p.resource.resourceType === type).map((p) => p.resource as T),
+    items: <T extends Resource>(prefix: string) =>
+      planned.filter((p) => !p.shared && p.key.startsWith(prefix)).map((p) => p.resource as T),
   };
 }
 

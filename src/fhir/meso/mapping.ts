@@ -1,5 +1,7 @@
 import type { MesoCarePlanDocument } from '../../meso-document/document';
-import type { Graph, Planned } from './graph';
+import type { CarePlan } from '@medplum/fhirtypes';
+import { keyRef, type Graph, type Planned } from './graph';
+import { KEY } from './keys';
 import type { Section } from './sections/section';
 import { actionsSection } from './sections/actions';
 import { carePlanSection } from './sections/care-plan';
@@ -46,7 +48,18 @@ export function documentToFhir(doc: MesoCarePlanDocument): Planned[] {
       if (planned.has(p.key) && !p.shared) throw new Error(`section ${section.name} planned ${p.key} twice`);
       if (!planned.has(p.key)) planned.set(p.key, p);
     }
-  return [...planned.values()];
+  return linkSupportingInfo([...planned.values()]);
+}
+
+/** The CarePlan lists what nothing else points at, so an export can reach every item from it. */
+function linkSupportingInfo(planned: Planned[]): Planned[] {
+  const supporting = planned.filter((p) => p.supportingInfo).map((p) => keyRef(p.key));
+  if (!supporting.length) return planned;
+  return planned.map((p) => {
+    if (p.key !== KEY.carePlan) return p;
+    const plan = p.resource as CarePlan;
+    return { ...p, resource: { ...plan, supportingInfo: [...(plan.supportingInfo ?? []), ...supporting] } };
+  });
 }
 
 /** The document rebuilt from its graph: each section reads back the top-level fields it owns. */
