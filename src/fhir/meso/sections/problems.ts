@@ -24,10 +24,15 @@ const DOMAIN_DISPLAY: Record<MesoDomain, string> = {
 };
 
 /** zib ProbleemStatus: actueel is active; niet-actueel inactive; opgelost the FHIR refinement resolved. */
-const CLINICAL: Record<Problem['status'], [string, string]> = {
-  actueel: ['active', 'Active'],
-  'niet-actueel': ['inactive', 'Inactive'],
-  opgelost: ['resolved', 'Resolved'],
+const CLINICAL: Record<Problem['status'], string> = {
+  actueel: 'active',
+  'niet-actueel': 'inactive',
+  opgelost: 'resolved',
+};
+const CLINICAL_DISPLAY: Record<string, string> = {
+  active: 'Active',
+  inactive: 'Inactive',
+  resolved: 'Resolved',
 };
 const CLINICAL_SYSTEM = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 
@@ -51,12 +56,12 @@ export function problemKeys(doc: MesoCarePlanDocument): string[] {
 function toFhir(doc: MesoCarePlanDocument): Planned[] {
   return listed(doc).map(({ domain, problem: p }) => {
     const key = KEY.problem(p.id);
-    const [clinical, clinicalDisplay] = CLINICAL[p.status];
+    const clinical = CLINICAL[p.status];
     const condition: Condition = {
       resourceType: 'Condition',
       meta: { profile: [PROFILE] },
       identifier: [itemIdentifier(doc.document.id, key)],
-      clinicalStatus: cc(CLINICAL_SYSTEM, clinical, clinicalDisplay),
+      clinicalStatus: cc(CLINICAL_SYSTEM, clinical, CLINICAL_DISPLAY[clinical]),
       verificationStatus: {
         coding: [
           {
@@ -83,13 +88,7 @@ function fromFhir(graph: Graph): Partial<MesoCarePlanDocument> {
     const domain = codingIn(c.category, DOMAIN_SYSTEM)?.code as MesoDomain;
     const id = localIdOf(graph, c, PREFIX);
     const code = codingFromFhir(c.code?.coding?.[0]);
-    const status = reverseLookup(
-      Object.fromEntries(Object.entries(CLINICAL).map(([k, [v]]) => [k, v])) as Record<
-        Problem['status'],
-        string
-      >,
-      codingIn(c.clinicalStatus, CLINICAL_SYSTEM)?.code,
-    );
+    const status = reverseLookup(CLINICAL, codingIn(c.clinicalStatus, CLINICAL_SYSTEM)?.code);
     if (!DOMAINS.includes(domain) || !id || !code || !status) continue;
     (problems[domain] ??= []).push({
       id,
