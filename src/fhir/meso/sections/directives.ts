@@ -126,7 +126,7 @@ function limitToFhir(doc: MesoCarePlanDocument, t: TreatmentLimit, occurrence: n
   const code =
     t.treatment === 'overig'
       ? cc(NULL_FLAVOR, 'OTH', 'Other', t.otherTreatment)
-      : cc(SCT, ...TREATMENT[t.treatment]);
+      : cc(SCT, ...TREATMENT[t.treatment], t.otherTreatment);
   const withRestrictions = t.permitted === 'JA_MAAR';
   const actors = agreementParties(t);
   return consent(KEY.treatmentLimit(t, occurrence), doc, PROFILE.limit, {
@@ -205,7 +205,7 @@ function limitFromFhir(graph: Graph, c: Consent): TreatmentLimit | undefined {
   const directiveId = referencedId(graph, c.sourceReference, DIRECTIVE_PREFIX);
   return {
     treatment,
-    ...(treatment === 'overig' && code?.text ? { otherTreatment: code.text } : {}),
+    ...(code?.text ? { otherTreatment: code.text } : {}),
     permitted,
     ...(restrictions ? { restrictions } : {}),
     verificationDate: c.dateTime,
