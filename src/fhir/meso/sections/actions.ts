@@ -1,8 +1,8 @@
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import type { Action, MesoCarePlanDocument } from '../../../meso-document/document';
 import { codingFromFhir, codingToFhir, reverseLookup } from '../datatypes/coding';
-import { itemIdentifier, keyRef, type Graph, type Planned } from '../graph';
-import { localIdOf, referencedId } from '../item-id';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
+import { referencedId } from '../item-id';
 import { KEY } from '../keys';
 import type { Section } from './section';
 

@@ -8,8 +8,8 @@ import type {
 } from '@medplum/fhirtypes';
 import type { AdvanceDirective, MesoCarePlanDocument, TreatmentLimit } from '../../../meso-document/document';
 import { cc, codingIn, reverseLookup, SCT } from '../datatypes/coding';
-import { itemIdentifier, keyRef, type Graph, type Planned } from '../graph';
-import { localIdOf, referencedId } from '../item-id';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
+import { referencedId } from '../item-id';
 import { KEY } from '../keys';
 import type { Section } from './section';
 

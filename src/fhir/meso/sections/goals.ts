@@ -2,8 +2,8 @@ import type { CodeableConcept, Condition, Extension, Goal as FhirGoal, Reference
 import { canonical } from '../../../domain/canonical';
 import type { Goal, MesoCarePlanDocument } from '../../../meso-document/document';
 import { cc, codingFromFhir, codingIn, codingToFhir, reverseLookup } from '../datatypes/coding';
-import { itemIdentifier, keyRef, type Graph, type Planned } from '../graph';
-import { localIdOf, referencedId } from '../item-id';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
+import { referencedId } from '../item-id';
 import { KEY } from '../keys';
 import type { Section } from './section';
 

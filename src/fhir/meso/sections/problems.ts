@@ -2,8 +2,8 @@ import type { Condition } from '@medplum/fhirtypes';
 import { canonical } from '../../../domain/canonical';
 import type { MesoCarePlanDocument, MesoDomain, Problem } from '../../../meso-document/document';
 import { cc, codingFromFhir, codingIn, codingToFhir, reverseLookup, SCT } from '../datatypes/coding';
-import { itemIdentifier, keyRef, type Graph, type Planned } from '../graph';
-import { localIdOf } from '../item-id';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
+
 import { KEY } from '../keys';
 import type { Section } from './section';
 
