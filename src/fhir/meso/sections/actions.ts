@@ -1,4 +1,4 @@
-import type { ServiceRequest } from '@medplum/fhirtypes';
+import type { Reference, ServiceRequest } from '@medplum/fhirtypes';
 import type { Action, MesoCarePlanDocument } from '../../../meso-document/document';
 import { codingFromFhir, codingToFhir, reverseLookup } from '../datatypes/coding';
 import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
@@ -26,9 +26,9 @@ const STATUS: Record<Action['status'], ServiceRequest['status']> = {
 
 const PREFIX = KEY.action('');
 
-/** The ServiceRequests' keys in CarePlan.activity order. */
-export function actionKeys(doc: MesoCarePlanDocument): string[] {
-  return (doc.actions ?? []).map((a) => KEY.action(a.id));
+/** References to the ServiceRequests in CarePlan.activity order, named by their description. */
+export function actionRefs(doc: MesoCarePlanDocument): Reference<ServiceRequest>[] {
+  return (doc.actions ?? []).map((a) => keyRef<ServiceRequest>(KEY.action(a.id), a.description));
 }
 
 function toFhir(doc: MesoCarePlanDocument): Planned[] {

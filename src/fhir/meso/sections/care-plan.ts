@@ -4,9 +4,9 @@ import type { MesoCarePlanDocument } from '../../../meso-document/document';
 import { cc, SCT } from '../datatypes/coding';
 import { itemIdentifier, keyRef, MESO_DOCUMENT_SYSTEM, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
-import { actionKeys } from './actions';
-import { goalKeys } from './goals';
-import { problemKeys } from './problems';
+import { actionRefs } from './actions';
+import { goalRefs } from './goals';
+import { problemRefs } from './problems';
 import type { Section } from './section';
 
 /**
@@ -54,9 +54,9 @@ function toFhir(doc: MesoCarePlanDocument): Planned[] {
     period: { start: trajectory.start, ...(trajectory.end ? { end: trajectory.end } : {}) },
     author: keyRef(KEY.memberRole(trajectory.regiebehandelaar)),
     careTeam: [keyRef(KEY.careTeam)],
-    addresses: problemKeys(doc).map((k) => keyRef(k)),
-    goal: goalKeys(doc).map((k) => keyRef(k)),
-    activity: actionKeys(doc).map((k) => ({ reference: keyRef(k) })),
+    addresses: problemRefs(doc),
+    goal: goalRefs(doc),
+    activity: actionRefs(doc).map((reference) => ({ reference })),
     // The evaluation's note is the only note the document gives the plan as a whole.
     ...(evaluation.note ? { note: [{ text: evaluation.note }] } : {}),
   };

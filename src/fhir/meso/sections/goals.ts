@@ -42,9 +42,9 @@ function listed(doc: MesoCarePlanDocument): Array<{ horizon: Horizon; goal: Goal
   );
 }
 
-/** The Goals' keys in CarePlan.goal order: now, then later. */
-export function goalKeys(doc: MesoCarePlanDocument): string[] {
-  return listed(doc).map(({ goal }) => KEY.goal(goal.id));
+/** References to the Goals in CarePlan.goal order (now, then later), named by their description. */
+export function goalRefs(doc: MesoCarePlanDocument): Reference<FhirGoal>[] {
+  return listed(doc).map(({ goal }) => keyRef<FhirGoal>(KEY.goal(goal.id), goal.description));
 }
 
 function toFhir(doc: MesoCarePlanDocument): Planned[] {

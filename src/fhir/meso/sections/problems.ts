@@ -1,4 +1,4 @@
-import type { Condition } from '@medplum/fhirtypes';
+import type { Condition, Reference } from '@medplum/fhirtypes';
 import { canonical } from '../../../domain/canonical';
 import type { MesoCarePlanDocument, MesoDomain, Problem } from '../../../meso-document/document';
 import { cc, codingFromFhir, codingIn, codingToFhir, reverseLookup, SCT } from '../datatypes/coding';
@@ -48,9 +48,9 @@ function listed(doc: MesoCarePlanDocument): Array<{ domain: MesoDomain; problem:
   return DOMAINS.flatMap((domain) => (doc.problems?.[domain] ?? []).map((problem) => ({ domain, problem })));
 }
 
-/** The Conditions' keys in CarePlan.addresses order. */
-export function problemKeys(doc: MesoCarePlanDocument): string[] {
-  return listed(doc).map(({ problem }) => KEY.problem(problem.id));
+/** References to the Conditions in CarePlan.addresses order, named by their code's display. */
+export function problemRefs(doc: MesoCarePlanDocument): Reference<Condition>[] {
+  return listed(doc).map(({ problem }) => keyRef<Condition>(KEY.problem(problem.id), problem.code.display));
 }
 
 function toFhir(doc: MesoCarePlanDocument): Planned[] {

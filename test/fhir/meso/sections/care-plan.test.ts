@@ -64,6 +64,16 @@ describe('care-plan section', () => {
       expect((plan.goal ?? []).map((r) => r.reference)).toEqual(goals);
       const actions = (doc.actions ?? []).map((a) => placeholder(KEY.action(a.id)));
       expect((plan.activity ?? []).map((a) => a.reference?.reference)).toEqual(actions);
+      // Named, so a reader of the plan alone (or its narrative) sees what each link is.
+      expect((plan.goal ?? []).map((r) => r.display)).toEqual(
+        [...(doc.goals?.now ?? []), ...(doc.goals?.later ?? [])].map((g) => g.description),
+      );
+      expect((plan.activity ?? []).map((a) => a.reference?.display)).toEqual(
+        (doc.actions ?? []).map((a) => a.description),
+      );
+      expect((plan.addresses ?? []).map((r) => r.display)).toEqual(
+        domains.flatMap((d) => (doc.problems?.[d] ?? []).map((p) => p.code.display)),
+      );
     },
     docs,
   );
