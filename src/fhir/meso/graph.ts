@@ -78,6 +78,31 @@ export function localIdOf(graph: Graph, resource: Resource, keyPrefix: string): 
 }
 
 /**
+ * The item key of a document-owned resource, whatever its document: a document id holds no '/' (schema), so
+ * the key is what follows the first '/' of the item identifier.
+ */
+export function itemKey(resource: Resource | undefined): string | undefined {
+  const ids = (resource as { identifier?: Identifier[] } | undefined)?.identifier ?? [];
+  const value = ids.find((i) => i.system === MESO_ITEM_SYSTEM)?.value ?? '';
+  const slash = value.indexOf('/');
+  return slash > 0 ? value.slice(slash + 1) : undefined;
+}
+
+/**
+ * The local id of the item a reference points to, when its key was made by `keyOf` (a KEY function such as
+ * KEY.memberRole): the export's way back from a reference to the document's id for it.
+ */
+export function linkedItemId(
+  graph: Pick<Graph, 'resolve'>,
+  ref: Reference | undefined,
+  keyOf: (id: string) => string,
+): string | undefined {
+  const key = itemKey(graph.resolve(ref));
+  const prefix = keyOf('');
+  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+
+/**
  * What a reference points to: a planned set (placeholders) or a stored graph (`Type/id`). Everything a document
  * maps to is reachable by references from its CarePlan (`root`); the Provenance of the latest import is the
  * one resource outside it.

@@ -54,4 +54,6 @@ export const KEY = {
   barthel: 'Observation/barthel',
   escalationRequest: (escalationId: string) => `ServiceRequest/escalation/${escalationId}`,
   escalationTask: (escalationId: string) => `Task/escalation/${escalationId}`,
+  /** An eerstelijnsverblijf stay (Encounter), sections/elv.ts. */
+  elvEpisode: (episodeId: string) => `Encounter/elv/${episodeId}`,
 } as const;

@@ -1,4 +1,4 @@
-import type { Organization } from '@medplum/fhirtypes';
+import type { Organization, Reference } from '@medplum/fhirtypes';
 import type { Organisation } from '../../../meso-document/document';
 import { IdentifierSystem } from '../../../domain/identifier-systems';
 import { addressFromFhir, addressToFhir } from './address';
@@ -33,4 +33,18 @@ export function organisationFromFhir(o: Organization): Organisation {
     phone: phonesFromFhir(o.telecom)[0],
     address: addressFromFhir(o.address?.[0]),
   });
+}
+
+/**
+ * An organisation as one part of the document names it. The Organization is shared per URA and holds the
+ * details the document gave first for that URA; a reference keeps its own part's name in `display` (an ELV
+ * location "Zorggroep X, locatie Y" next to the team's "Zorggroep X"), so that name comes back unchanged.
+ */
+export function organisationFromReference(
+  ref: Reference | undefined,
+  resolved: Organization | undefined,
+): Organisation | undefined {
+  if (!resolved) return undefined;
+  const org = organisationFromFhir(resolved);
+  return ref?.display ? { ...org, name: ref.display } : org;
 }
