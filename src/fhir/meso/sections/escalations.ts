@@ -1,8 +1,218 @@
+import type {
+  Identifier,
+  Organization,
+  PractitionerRole,
+  Reference,
+  ServiceRequest,
+  Task,
+} from '@medplum/fhirtypes';
+import type {
+  Escalation,
+  MesoCarePlanDocument,
+  MgzService,
+  Professional,
+} from '../../../meso-document/document';
+import { canonical } from '../../../domain/canonical';
+import { IdentifierSystem } from '../../../domain/identifier-systems';
+import {
+  REFERRAL_KIND_SYSTEM,
+  REFERRAL_TASK_PROFILE,
+  REJECTION_REASON_SYSTEM,
+} from '../../../domain/referral';
+import { organisationFromReference } from '../datatypes/organisation';
+import { nameDisplay, stripUndefined } from '../datatypes/name';
+import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { KEY } from '../keys';
 import type { Section } from './section';
 
-/** Placeholder: mapped in a following commit. */
-export const escalationsSection: Section = {
-  name: 'escalations',
-  toFhir: () => [],
-  fromFhir: () => ({}),
+/**
+ * Each escalation (open referral) ⇄ a meso-referral-servicerequest (what is asked, of whom, why) plus its
+ * meso-referral-task (where the request stands: requested, received, accepted, rejected with a reason,
+ * completed), as in ELZ / Shared Care Planning. The Task carries the status; the ServiceRequest only says
+ * whether the request is still open.
+ */
+
+const SR_PROFILE = canonical('StructureDefinition', 'meso-referral-servicerequest');
+export const MGZ_SERVICE_SYSTEM = canonical('CodeSystem', 'mgz-service');
+const SNOMED = 'http://snomed.info/sct';
+
+const KIND_DISPLAY: Record<Escalation['kind'], string> = {
+  'escalatie-advies': 'Escalatie behandelnetwerk: advies',
+  'escalatie-aanvullende-diagnostiek': 'Escalatie behandelnetwerk: aanvullende diagnostiek',
+  'escalatie-medebehandeling': 'Escalatie behandelnetwerk: medebehandeling',
+  'elv-aanvraag': 'Aanvraag eerstelijnsverblijf (ELV)',
 };
+export const MGZ_SERVICE_DISPLAY: Record<MgzService, string> = {
+  'elv-laag-complex': 'ELV laag complex',
+  'elv-hoog-complex': 'ELV hoog complex',
+  'elv-palliatief': 'ELV palliatief',
+  'extra-wijkverpleging': 'Extra wijkverpleging',
+  'so-consult': 'Consult specialist ouderengeneeskunde',
+  'vs-consult': 'Consult verpleegkundig specialist',
+  'paramedische-behandeling': 'Paramedische behandeling',
+};
+type RejectionReason = NonNullable<Escalation['rejectionReason']>;
+const REJECTION_DISPLAY: Record<RejectionReason, string> = {
+  'geen-bed-beschikbaar': 'Geen bed beschikbaar',
+  'buiten-indicatiecriteria': 'Buiten indicatiecriteria',
+  'onvoldoende-informatie': 'Onvoldoende informatie',
+  'capaciteit-team': 'Onvoldoende capaciteit team',
+  'client-weigert': 'Cliënt weigert',
+  'andere-zorgvorm-passender': 'Andere zorgvorm passender',
+  overig: 'Overig',
+};
+
+const TASK_STATUS = {
+  aangevraagd: 'requested',
+  ontvangen: 'received',
+  geaccepteerd: 'accepted',
+  afgewezen: 'rejected',
+  afgerond: 'completed',
+} as const satisfies Record<Escalation['status'], Task['status']>;
+const FROM_TASK_STATUS = Object.fromEntries(Object.entries(TASK_STATUS).map(([k, v]) => [v, k])) as Record<
+  string,
+  Escalation['status']
+>;
+/** The request is open until it is rejected (revoked by the receiver's decision) or done. */
+const SR_STATUS: Record<Escalation['status'], ServiceRequest['status']> = {
+  aangevraagd: 'active',
+  ontvangen: 'active',
+  geaccepteerd: 'active',
+  afgewezen: 'revoked',
+  afgerond: 'completed',
+};
+
+/** The registers identify a person by UZI, else AGB, else BIG (the Task's Reference.identifier, as SCPTask). */
+function personIdentifier(p: Professional): Identifier {
+  const { uzi, agb, big } = p.identifiers;
+  if (uzi) return { system: IdentifierSystem.uziPerson, value: uzi };
+  if (agb) return { system: IdentifierSystem.agb, value: agb };
+  return { system: IdentifierSystem.big, value: big };
+}
+
+function serviceRequest(
+  doc: MesoCarePlanDocument,
+  e: Escalation,
+  requester: Reference<PractitionerRole>,
+): ServiceRequest {
+  const kind = { coding: [{ system: REFERRAL_KIND_SYSTEM, code: e.kind, display: KIND_DISPLAY[e.kind] }] };
+  return {
+    resourceType: 'ServiceRequest',
+    meta: { profile: [SR_PROFILE] },
+    identifier: [itemIdentifier(doc.document.id, KEY.escalationRequest(e.id))],
+    status: SR_STATUS[e.status],
+    intent: 'order',
+    category: [
+      { coding: [{ system: SNOMED, code: '3457005', display: 'verwijzen van patiënt' }], text: 'Verwijzing' },
+    ],
+    code: kind,
+    ...(e.requestedService
+      ? {
+          orderDetail: [
+            {
+              coding: [
+                {
+                  system: MGZ_SERVICE_SYSTEM,
+                  code: e.requestedService,
+                  display: MGZ_SERVICE_DISPLAY[e.requestedService],
+                },
+              ],
+            },
+          ],
+        }
+      : {}),
+    subject: keyRef(KEY.patient),
+    authoredOn: e.requestedAt,
+    requester,
+    performer: [keyRef(KEY.organisation(e.receiver), e.receiver.name)],
+    reasonCode: [{ text: e.reason }],
+    ...(e.problemIds?.length ? { reasonReference: e.problemIds.map((p) => keyRef(KEY.problem(p))) } : {}),
+  };
+}
+
+function task(
+  doc: MesoCarePlanDocument,
+  e: Escalation,
+  requester: Reference<PractitionerRole>,
+  person?: Professional,
+): Task {
+  const reason = e.rejectionReason;
+  return {
+    resourceType: 'Task',
+    meta: { profile: [REFERRAL_TASK_PROFILE] },
+    identifier: [itemIdentifier(doc.document.id, KEY.escalationTask(e.id))],
+    basedOn: [keyRef(KEY.carePlan)],
+    status: TASK_STATUS[e.status],
+    // The document has no explanation of a rejection: `text` restates the code, which also gives `overig`
+    // the text meso-referral-task-2 asks for.
+    ...(reason
+      ? {
+          statusReason: {
+            coding: [{ system: REJECTION_REASON_SYSTEM, code: reason, display: REJECTION_DISPLAY[reason] }],
+            text: REJECTION_DISPLAY[reason],
+          },
+        }
+      : {}),
+    intent: 'order',
+    code: { coding: [{ system: REFERRAL_KIND_SYSTEM, code: e.kind, display: KIND_DISPLAY[e.kind] }] },
+    focus: keyRef(KEY.escalationRequest(e.id), KIND_DISPLAY[e.kind]),
+    for: keyRef(KEY.patient),
+    authoredOn: e.requestedAt,
+    requester: { ...requester, ...(person ? { identifier: personIdentifier(person) } : {}) },
+    owner: {
+      ...keyRef(KEY.organisation(e.receiver), e.receiver.name),
+      identifier: { system: IdentifierSystem.ura, value: e.receiver.ura },
+    },
+  };
+}
+
+function toFhir(doc: MesoCarePlanDocument): Planned[] {
+  return (doc.escalations ?? []).flatMap((e) => {
+    const person = doc.team.members.find((m) => m.id === e.requester)?.professional;
+    const requester = keyRef<PractitionerRole>(
+      KEY.memberRole(e.requester),
+      person ? nameDisplay(person.name) : undefined,
+    );
+    return [
+      { key: KEY.escalationRequest(e.id), resource: serviceRequest(doc, e, requester), supportingInfo: true },
+      { key: KEY.escalationTask(e.id), resource: task(doc, e, requester, person), supportingInfo: true },
+    ];
+  });
+}
+
+const localId = (resource: ServiceRequest | Task, keyOf: (id: string) => string) =>
+  itemKey(resource)?.slice(keyOf('').length) ?? '';
+
+function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefined): Escalation {
+  const performer = sr.performer?.[0];
+  const service = sr.orderDetail?.flatMap((d) => d.coding ?? []).find((c) => c.system === MGZ_SERVICE_SYSTEM);
+  const reason = t?.statusReason?.coding?.find((c) => c.system === REJECTION_REASON_SYSTEM)?.code;
+  const problemIds = (sr.reasonReference ?? []).map((r) => linkedItemId(graph, r, KEY.problem) ?? '');
+  return stripUndefined({
+    id: localId(sr, KEY.escalationRequest),
+    kind: sr.code?.coding?.find((c) => c.system === REFERRAL_KIND_SYSTEM)?.code as Escalation['kind'],
+    requestedService: service?.code as MgzService | undefined,
+    requestedAt: sr.authoredOn ?? '',
+    requester: linkedItemId(graph, sr.requester, KEY.memberRole) ?? '',
+    receiver: organisationFromReference(performer, graph.resolve<Organization>(performer)) ?? {
+      name: performer?.display ?? '',
+      ura: '',
+    },
+    reason: sr.reasonCode?.[0]?.text ?? '',
+    problemIds: problemIds.length ? problemIds : undefined,
+    status: (t && FROM_TASK_STATUS[t.status]) ?? 'aangevraagd',
+    rejectionReason: reason as RejectionReason | undefined,
+  });
+}
+
+function fromFhir(graph: Graph): Partial<MesoCarePlanDocument> {
+  const tasks = new Map(
+    graph.items<Task>(KEY.escalationTask('')).map((t) => [localId(t, KEY.escalationTask), t]),
+  );
+  const escalations = graph
+    .items<ServiceRequest>(KEY.escalationRequest(''))
+    .map((sr) => escalationFromFhir(graph, sr, tasks.get(localId(sr, KEY.escalationRequest))));
+  return escalations.length ? { escalations } : {};
+}
+
+export const escalationsSection: Section = { name: 'escalations', toFhir, fromFhir };
