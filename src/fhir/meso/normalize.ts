@@ -2,6 +2,7 @@ import type { MesoCarePlanDocument, Organisation, Professional } from '../../mes
 import { KEY } from './keys';
 import { organisationsByUra, personsByKey } from './mentions';
 import { stripUndefined } from './datatypes/name';
+import { dateTimeToFhir } from './datatypes/date-time';
 
 /**
  * The documented normalisation of the round trip: import then export gives `normalizeDocument(input)`.
@@ -17,9 +18,19 @@ import { stripUndefined } from './datatypes/name';
  *    member with that key read back with the first mention's name and the identifiers of all mentions, the
  *    first mention winning each register. Discipline, organisation, phone and e-mail stay per mention (they
  *    are on the PractitionerRole).
+ * 4. A date-time comes back spelled as FHIR's dateTime: `T` and `Z` upper case, offset `+hh:mm`. The schema
+ *    (RFC 3339) also allows `2026-11-20 14:00:00+0100`, which FHIR refuses; the instant is the same
+ *    (datatypes/date-time.ts). Applies to escalations' requestedAt.
  */
 export function normalizeDocument(doc: MesoCarePlanDocument): MesoCarePlanDocument {
-  return dropEmpty(oneResourcePerIdentifier(doc)) as MesoCarePlanDocument;
+  return dropEmpty(fhirDateTimes(oneResourcePerIdentifier(doc))) as MesoCarePlanDocument;
+}
+
+/** Rule 4. */
+function fhirDateTimes(doc: MesoCarePlanDocument): MesoCarePlanDocument {
+  if (!doc.escalations) return doc;
+  const escalations = doc.escalations.map((e) => ({ ...e, requestedAt: dateTimeToFhir(e.requestedAt) }));
+  return { ...doc, escalations };
 }
 
 /** Rules 2 and 3. */

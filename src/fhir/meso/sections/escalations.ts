@@ -19,6 +19,7 @@ import {
   REFERRAL_TASK_PROFILE,
   REJECTION_REASON_SYSTEM,
 } from '../../../domain/referral';
+import { dateTimeToFhir } from '../datatypes/date-time';
 import { organisationFromReference } from '../datatypes/organisation';
 import { nameDisplay, stripUndefined } from '../datatypes/name';
 import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
@@ -122,7 +123,7 @@ function serviceRequest(
         }
       : {}),
     subject: keyRef(KEY.patient),
-    authoredOn: e.requestedAt,
+    authoredOn: dateTimeToFhir(e.requestedAt),
     requester,
     performer: [keyRef(KEY.organisation(e.receiver), e.receiver.name)],
     reasonCode: [{ text: e.reason }],
@@ -157,7 +158,7 @@ function task(
     code: { coding: [{ system: REFERRAL_KIND_SYSTEM, code: e.kind, display: KIND_DISPLAY[e.kind] }] },
     focus: keyRef(KEY.escalationRequest(e.id), KIND_DISPLAY[e.kind]),
     for: keyRef(KEY.patient),
-    authoredOn: e.requestedAt,
+    authoredOn: dateTimeToFhir(e.requestedAt),
     requester: { ...requester, ...(person ? { identifier: personIdentifier(person) } : {}) },
     owner: {
       ...keyRef(KEY.organisation(e.receiver), e.receiver.name),

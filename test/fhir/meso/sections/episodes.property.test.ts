@@ -33,9 +33,16 @@ const problemIds = Object.values(base.problems ?? {})
 const day = fc
   .integer({ min: 0, max: 2000 })
   .map((n) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10));
+/** Every RFC 3339 spelling the schema accepts, FHIR's and others (normalize.ts rule 4). */
 const instant = fc
-  .tuple(day, fc.integer({ min: 0, max: 23 }), fc.constantFrom('+01:00', '+02:00', 'Z'))
-  .map(([d, h, tz]) => `${d}T${String(h).padStart(2, '0')}:15:00${tz}`);
+  .tuple(
+    day,
+    fc.constantFrom('T', 't', ' '),
+    fc.integer({ min: 0, max: 23 }),
+    fc.constantFrom('', '.5', '.123456'),
+    fc.constantFrom('+01:00', '+0200', '-03', 'Z', 'z'),
+  )
+  .map(([d, sep, h, frac, tz]) => `${d}${sep}${String(h).padStart(2, '0')}:15:00${frac}${tz}`);
 const text = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim().length > 0);
 const localId = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}$/);
 
