@@ -4,7 +4,7 @@ import { NL_CORE, organisationFromReference } from '../datatypes/organisation';
 import { stripUndefined } from '../datatypes/name';
 import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
-import { MGZ_SERVICE_DISPLAY, MGZ_SERVICE_SYSTEM } from './escalations';
+import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
 
 /**
@@ -49,9 +49,7 @@ function encounter(doc: MesoCarePlanDocument, e: ElvEpisode): Encounter {
     identifier: [itemIdentifier(doc.document.id, KEY.elvEpisode(e.id))],
     status: STATUS[e.status],
     class: { system: ACT_CODE, code: 'IMP', display: 'inpatient encounter' },
-    serviceType: {
-      coding: [{ system: MGZ_SERVICE_SYSTEM, code: e.service, display: MGZ_SERVICE_DISPLAY[e.service] }],
-    },
+    serviceType: mgzServiceToFhir(e.service),
     subject: keyRef(KEY.patient),
     episodeOfCare: [keyRef(KEY.trajectory)],
     ...(e.referralId ? { basedOn: [keyRef(KEY.escalationRequest(e.referralId))] } : {}),
@@ -81,8 +79,9 @@ function episodeFromFhir(graph: Graph, enc: Encounter): ElvEpisode {
   const provider = enc.serviceProvider;
   return stripUndefined({
     id: itemKey(enc)?.slice(KEY.elvEpisode('').length) ?? '',
-    service: enc.serviceType?.coding?.find((c) => c.system === MGZ_SERVICE_SYSTEM)
-      ?.code as ElvEpisode['service'],
+    service: mgzServiceFromFhir<ElvEpisode['service']>(
+      enc.serviceType && [enc.serviceType],
+    ) as ElvEpisode['service'],
     location: organisationFromReference(provider, graph.resolve<Organization>(provider)) ?? {
       name: provider?.display ?? '',
       ura: '',

@@ -1,4 +1,5 @@
 import type {
+  CodeableConcept,
   Identifier,
   Organization,
   PractitionerRole,
@@ -6,12 +7,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import type {
-  Escalation,
-  MesoCarePlanDocument,
-  MgzService,
-  Professional,
-} from '../../../meso-document/document';
+import type { Escalation, MesoCarePlanDocument, Professional } from '../../../meso-document/document';
 import { canonical } from '../../../domain/canonical';
 import { IdentifierSystem } from '../../../domain/identifier-systems';
 import {
@@ -24,6 +20,7 @@ import { organisationFromReference } from '../datatypes/organisation';
 import { nameDisplay, stripUndefined } from '../datatypes/name';
 import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
+import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
 
 /**
@@ -34,7 +31,6 @@ import type { Section } from './section';
  */
 
 const SR_PROFILE = canonical('StructureDefinition', 'meso-referral-servicerequest');
-export const MGZ_SERVICE_SYSTEM = canonical('CodeSystem', 'mgz-service');
 const SNOMED = 'http://snomed.info/sct';
 
 const KIND_DISPLAY: Record<Escalation['kind'], string> = {
@@ -43,15 +39,10 @@ const KIND_DISPLAY: Record<Escalation['kind'], string> = {
   'escalatie-medebehandeling': 'Escalatie behandelnetwerk: medebehandeling',
   'elv-aanvraag': 'Aanvraag eerstelijnsverblijf (ELV)',
 };
-export const MGZ_SERVICE_DISPLAY: Record<MgzService, string> = {
-  'elv-laag-complex': 'ELV laag complex',
-  'elv-hoog-complex': 'ELV hoog complex',
-  'elv-palliatief': 'ELV palliatief',
-  'extra-wijkverpleging': 'Extra wijkverpleging',
-  'so-consult': 'Consult specialist ouderengeneeskunde',
-  'vs-consult': 'Consult verpleegkundig specialist',
-  'paramedische-behandeling': 'Paramedische behandeling',
-};
+const kindToFhir = (kind: Escalation['kind']): CodeableConcept => ({
+  coding: [{ system: REFERRAL_KIND_SYSTEM, code: kind, display: KIND_DISPLAY[kind] }],
+});
+
 type RejectionReason = NonNullable<Escalation['rejectionReason']>;
 const REJECTION_DISPLAY: Record<RejectionReason, string> = {
   'geen-bed-beschikbaar': 'Geen bed beschikbaar',
@@ -96,7 +87,6 @@ function serviceRequest(
   e: Escalation,
   requester: Reference<PractitionerRole>,
 ): ServiceRequest {
-  const kind = { coding: [{ system: REFERRAL_KIND_SYSTEM, code: e.kind, display: KIND_DISPLAY[e.kind] }] };
   return {
     resourceType: 'ServiceRequest',
     meta: { profile: [SR_PROFILE] },
@@ -106,22 +96,8 @@ function serviceRequest(
     category: [
       { coding: [{ system: SNOMED, code: '3457005', display: 'verwijzen van patiënt' }], text: 'Verwijzing' },
     ],
-    code: kind,
-    ...(e.requestedService
-      ? {
-          orderDetail: [
-            {
-              coding: [
-                {
-                  system: MGZ_SERVICE_SYSTEM,
-                  code: e.requestedService,
-                  display: MGZ_SERVICE_DISPLAY[e.requestedService],
-                },
-              ],
-            },
-          ],
-        }
-      : {}),
+    code: kindToFhir(e.kind),
+    ...(e.requestedService ? { orderDetail: [mgzServiceToFhir(e.requestedService)] } : {}),
     subject: keyRef(KEY.patient),
     authoredOn: dateTimeToFhir(e.requestedAt),
     requester,
@@ -155,7 +131,7 @@ function task(
         }
       : {}),
     intent: 'order',
-    code: { coding: [{ system: REFERRAL_KIND_SYSTEM, code: e.kind, display: KIND_DISPLAY[e.kind] }] },
+    code: kindToFhir(e.kind),
     focus: keyRef(KEY.escalationRequest(e.id), KIND_DISPLAY[e.kind]),
     for: keyRef(KEY.patient),
     authoredOn: dateTimeToFhir(e.requestedAt),
@@ -186,13 +162,12 @@ const localId = (resource: ServiceRequest | Task, keyOf: (id: string) => string)
 
 function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefined): Escalation {
   const performer = sr.performer?.[0];
-  const service = sr.orderDetail?.flatMap((d) => d.coding ?? []).find((c) => c.system === MGZ_SERVICE_SYSTEM);
   const reason = t?.statusReason?.coding?.find((c) => c.system === REJECTION_REASON_SYSTEM)?.code;
   const problemIds = (sr.reasonReference ?? []).map((r) => linkedItemId(graph, r, KEY.problem) ?? '');
   return stripUndefined({
     id: localId(sr, KEY.escalationRequest),
     kind: sr.code?.coding?.find((c) => c.system === REFERRAL_KIND_SYSTEM)?.code as Escalation['kind'],
-    requestedService: service?.code as MgzService | undefined,
+    requestedService: mgzServiceFromFhir(sr.orderDetail),
     requestedAt: sr.authoredOn ?? '',
     requester: linkedItemId(graph, sr.requester, KEY.memberRole) ?? '',
     receiver: organisationFromReference(performer, graph.resolve<Organization>(performer)) ?? {
