@@ -89,17 +89,22 @@ export function itemKey(resource: Resource | undefined): string | undefined {
 }
 
 /**
- * The local id of the item a reference points to, when its key was made by `keyOf` (a KEY function such as
- * KEY.memberRole): the export's way back from a reference to the document's id for it.
+ * The local id of a document-owned resource whose key was made by `keyOf` (a KEY function such as
+ * KEY.memberRole), e.g. "so-van-der-veen" of `PractitionerRole/member/so-van-der-veen`.
  */
+export function itemIdOf(resource: Resource | undefined, keyOf: (id: string) => string): string | undefined {
+  const key = itemKey(resource);
+  const prefix = keyOf('');
+  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+
+/** The local id of the item a reference points to: the export's way back from a reference to the document. */
 export function linkedItemId(
   graph: Pick<Graph, 'resolve'>,
   ref: Reference | undefined,
   keyOf: (id: string) => string,
 ): string | undefined {
-  const key = itemKey(graph.resolve(ref));
-  const prefix = keyOf('');
-  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+  return itemIdOf(graph.resolve(ref), keyOf);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Coding, Encounter, Organization } from '@medplum/fhirtypes';
 import type { ElvEpisode, MesoCarePlanDocument } from '../../../meso-document/document';
 import { NL_CORE, organisationFromReference } from '../datatypes/organisation';
 import { stripUndefined } from '../datatypes/name';
-import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, itemIdOf, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
@@ -78,7 +78,7 @@ const destinationOf = (c: Coding | undefined) =>
 function episodeFromFhir(graph: Graph, enc: Encounter): ElvEpisode {
   const provider = enc.serviceProvider;
   return stripUndefined({
-    id: itemKey(enc)?.slice(KEY.elvEpisode('').length) ?? '',
+    id: itemIdOf(enc, KEY.elvEpisode) ?? '',
     service: mgzServiceFromFhir<ElvEpisode['service']>(
       enc.serviceType && [enc.serviceType],
     ) as ElvEpisode['service'],

@@ -18,7 +18,7 @@ import {
 import { dateTimeToFhir } from '../datatypes/date-time';
 import { organisationFromReference } from '../datatypes/organisation';
 import { nameDisplay, stripUndefined } from '../datatypes/name';
-import { itemIdentifier, itemKey, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, itemIdOf, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
@@ -158,7 +158,7 @@ function toFhir(doc: MesoCarePlanDocument): Planned[] {
 }
 
 const localId = (resource: ServiceRequest | Task, keyOf: (id: string) => string) =>
-  itemKey(resource)?.slice(keyOf('').length) ?? '';
+  itemIdOf(resource, keyOf) ?? '';
 
 function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefined): Escalation {
   const performer = sr.performer?.[0];
