@@ -77,34 +77,14 @@ export function localIdOf(graph: Graph, resource: Resource, keyPrefix: string): 
   return key?.startsWith(keyPrefix) ? key.slice(keyPrefix.length) : undefined;
 }
 
-/**
- * The item key of a document-owned resource, whatever its document: a document id holds no '/' (schema), so
- * the key is what follows the first '/' of the item identifier.
- */
-export function itemKey(resource: Resource | undefined): string | undefined {
-  const ids = (resource as { identifier?: Identifier[] } | undefined)?.identifier ?? [];
-  const value = ids.find((i) => i.system === MESO_ITEM_SYSTEM)?.value ?? '';
-  const slash = value.indexOf('/');
-  return slash > 0 ? value.slice(slash + 1) : undefined;
-}
-
-/**
- * The local id of a document-owned resource whose key was made by `keyOf` (a KEY function such as
- * KEY.memberRole), e.g. "so-van-der-veen" of `PractitionerRole/member/so-van-der-veen`.
- */
-export function itemIdOf(resource: Resource | undefined, keyOf: (id: string) => string): string | undefined {
-  const key = itemKey(resource);
-  const prefix = keyOf('');
-  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
-}
-
-/** The local id of the item a reference points to: the export's way back from a reference to the document. */
-export function linkedItemId(
-  graph: Pick<Graph, 'resolve'>,
+/** The local id of the document-owned item a reference points to (e.g. a team member's id from a role). */
+export function linkedLocalId(
+  graph: Graph,
   ref: Reference | undefined,
-  keyOf: (id: string) => string,
+  keyPrefix: string,
 ): string | undefined {
-  return itemIdOf(graph.resolve(ref), keyOf);
+  const target = graph.resolve(ref);
+  return target ? localIdOf(graph, target, keyPrefix) : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Organization, Reference } from '@medplum/fhirtypes';
+import type { Organization } from '@medplum/fhirtypes';
 import type { Organisation } from '../../../meso-document/document';
 import { IdentifierSystem } from '../../../domain/identifier-systems';
 import { addressFromFhir, addressToFhir } from './address';
@@ -36,15 +36,10 @@ export function organisationFromFhir(o: Organization): Organisation {
 }
 
 /**
- * An organisation as one part of the document names it. The Organization is shared per URA and holds the
- * details the document gave first for that URA; a reference keeps its own part's name in `display` (an ELV
- * location "Zorggroep X, locatie Y" next to the team's "Zorggroep X"), so that name comes back unchanged.
+ * The organisation a reference resolves to: the one shared Organization of its URA (normalize.ts rule 2). A
+ * reference may carry the mention's own name in `display` for readers ("Zorggroep X, locatie Y"); the
+ * document reads back the Organization.
  */
-export function organisationFromReference(
-  ref: Reference | undefined,
-  resolved: Organization | undefined,
-): Organisation | undefined {
-  if (!resolved) return undefined;
-  const org = organisationFromFhir(resolved);
-  return ref?.display ? { ...org, name: ref.display } : org;
+export function referencedOrganisation(resolved: Organization | undefined): Organisation {
+  return resolved ? organisationFromFhir(resolved) : { name: '', ura: '' };
 }

@@ -1,8 +1,8 @@
 import type { Coding, Encounter, Organization } from '@medplum/fhirtypes';
 import type { ElvEpisode, MesoCarePlanDocument } from '../../../meso-document/document';
-import { NL_CORE, organisationFromReference } from '../datatypes/organisation';
+import { NL_CORE, referencedOrganisation } from '../datatypes/organisation';
 import { stripUndefined } from '../datatypes/name';
-import { itemIdentifier, itemIdOf, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, linkedLocalId, localIdOf, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
@@ -76,21 +76,17 @@ const destinationOf = (c: Coding | undefined) =>
   );
 
 function episodeFromFhir(graph: Graph, enc: Encounter): ElvEpisode {
-  const provider = enc.serviceProvider;
   return stripUndefined({
-    id: itemIdOf(enc, KEY.elvEpisode) ?? '',
+    id: localIdOf(graph, enc, KEY.elvEpisode('')) ?? '',
     service: mgzServiceFromFhir<ElvEpisode['service']>(
       enc.serviceType && [enc.serviceType],
     ) as ElvEpisode['service'],
-    location: organisationFromReference(provider, graph.resolve<Organization>(provider)) ?? {
-      name: provider?.display ?? '',
-      ura: '',
-    },
+    location: referencedOrganisation(graph.resolve<Organization>(enc.serviceProvider)),
     start: enc.period?.start ?? '',
     end: enc.period?.end,
     status: FROM_STATUS[enc.status] ?? 'actief',
     reason: enc.reasonCode?.[0]?.text,
-    referralId: linkedItemId(graph, enc.basedOn?.[0], KEY.escalationRequest),
+    referralId: linkedLocalId(graph, enc.basedOn?.[0], KEY.escalationRequest('')),
     dischargeDestination: destinationOf(enc.hospitalization?.dischargeDisposition?.coding?.[0]),
   });
 }

@@ -16,9 +16,9 @@ import {
   REJECTION_REASON_SYSTEM,
 } from '../../../domain/referral';
 import { dateTimeToFhir } from '../datatypes/date-time';
-import { organisationFromReference } from '../datatypes/organisation';
+import { referencedOrganisation } from '../datatypes/organisation';
 import { nameDisplay, stripUndefined } from '../datatypes/name';
-import { itemIdentifier, itemIdOf, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, linkedLocalId, localIdOf, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
 import type { Section } from './section';
@@ -157,23 +157,19 @@ function toFhir(doc: MesoCarePlanDocument): Planned[] {
   });
 }
 
-const localId = (resource: ServiceRequest | Task, keyOf: (id: string) => string) =>
-  itemIdOf(resource, keyOf) ?? '';
+const localId = (graph: Graph, resource: ServiceRequest | Task, keyPrefix: string) =>
+  localIdOf(graph, resource, keyPrefix) ?? '';
 
 function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefined): Escalation {
-  const performer = sr.performer?.[0];
   const reason = t?.statusReason?.coding?.find((c) => c.system === REJECTION_REASON_SYSTEM)?.code;
-  const problemIds = (sr.reasonReference ?? []).map((r) => linkedItemId(graph, r, KEY.problem) ?? '');
+  const problemIds = (sr.reasonReference ?? []).map((r) => linkedLocalId(graph, r, KEY.problem('')) ?? '');
   return stripUndefined({
-    id: localId(sr, KEY.escalationRequest),
+    id: localId(graph, sr, KEY.escalationRequest('')),
     kind: sr.code?.coding?.find((c) => c.system === REFERRAL_KIND_SYSTEM)?.code as Escalation['kind'],
     requestedService: mgzServiceFromFhir(sr.orderDetail),
     requestedAt: sr.authoredOn ?? '',
-    requester: linkedItemId(graph, sr.requester, KEY.memberRole) ?? '',
-    receiver: organisationFromReference(performer, graph.resolve<Organization>(performer)) ?? {
-      name: performer?.display ?? '',
-      ura: '',
-    },
+    requester: linkedLocalId(graph, sr.requester, KEY.memberRole('')) ?? '',
+    receiver: referencedOrganisation(graph.resolve<Organization>(sr.performer?.[0])),
     reason: sr.reasonCode?.[0]?.text ?? '',
     problemIds: problemIds.length ? problemIds : undefined,
     status: (t && FROM_TASK_STATUS[t.status]) ?? 'aangevraagd',
@@ -183,11 +179,11 @@ function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefine
 
 function fromFhir(graph: Graph): Partial<MesoCarePlanDocument> {
   const tasks = new Map(
-    graph.items<Task>(KEY.escalationTask('')).map((t) => [localId(t, KEY.escalationTask), t]),
+    graph.items<Task>(KEY.escalationTask('')).map((t) => [localId(graph, t, KEY.escalationTask('')), t]),
   );
   const escalations = graph
     .items<ServiceRequest>(KEY.escalationRequest(''))
-    .map((sr) => escalationFromFhir(graph, sr, tasks.get(localId(sr, KEY.escalationRequest))));
+    .map((sr) => escalationFromFhir(graph, sr, tasks.get(localId(graph, sr, KEY.escalationRequest('')))));
   return escalations.length ? { escalations } : {};
 }
 

@@ -1,9 +1,9 @@
 import type { EpisodeOfCare, Organization } from '@medplum/fhirtypes';
 import type { MesoCarePlanDocument } from '../../../meso-document/document';
 import { canonical } from '../../../domain/canonical';
-import { organisationFromReference } from '../datatypes/organisation';
+import { referencedOrganisation } from '../datatypes/organisation';
 import { nameDisplay } from '../datatypes/name';
-import { itemIdentifier, keyRef, linkedItemId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, linkedLocalId, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import type { Section } from './section';
 
@@ -60,18 +60,14 @@ function toFhir(doc: MesoCarePlanDocument): Planned[] {
 function fromFhir(graph: Graph): Partial<MesoCarePlanDocument> {
   const episode = graph.items<EpisodeOfCare>(KEY.trajectory)[0];
   if (!episode) return {};
-  const ref = episode.managingOrganization;
   const trajectory: Trajectory = {
     start: episode.period?.start ?? '',
     ...(episode.period?.end ? { end: episode.period.end } : {}),
     status: FROM_STATUS[episode.status] ?? 'actief',
     prestatie: episode.type?.[0]?.coding?.find((c) => c.system === TYPE_SYSTEM)
       ?.code as Trajectory['prestatie'],
-    managingOrganisation: organisationFromReference(ref, graph.resolve<Organization>(ref)) ?? {
-      name: ref?.display ?? '',
-      ura: '',
-    },
-    regiebehandelaar: linkedItemId(graph, episode.careManager, KEY.memberRole) ?? '',
+    managingOrganisation: referencedOrganisation(graph.resolve<Organization>(episode.managingOrganization)),
+    regiebehandelaar: linkedLocalId(graph, episode.careManager, KEY.memberRole('')) ?? '',
   };
   return { trajectory };
 }

@@ -1,6 +1,5 @@
 import type { Bundle, CarePlan, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import type { MesoCarePlanDocument, Organisation } from '../../../../src/meso-document/document';
-import { organisationToFhir } from '../../../../src/fhir/meso/datatypes/organisation';
+import type { MesoCarePlanDocument } from '../../../../src/meso-document/document';
 import {
   MESO_DOCUMENT_SYSTEM,
   itemIdentifier,
@@ -17,23 +16,14 @@ import { checkBusinessRules } from '../../../../src/fhir/validation/business-rul
 import { EXAMPLE_NAMES, example } from '../../../meso-document/examples';
 
 /**
- * For the trajectory, escalations and ELV section tests: what those sections point at (team roles, problems,
- * organisations, the CarePlan) may still be placeholders, so stand-ins are added for any key no section
- * planned. Once the other sections are in, they plan those keys themselves and the stand-ins drop out.
+ * For the trajectory, escalations and ELV section tests: what those sections point at that is not mapped yet
+ * (problems, the CarePlan) gets a stand-in for any key no section planned. Once those sections are in, they
+ * plan the keys themselves and the stand-ins drop out.
  */
 
 export const examples = EXAMPLE_NAMES.map(
   (name) => [name, example(name) as unknown as MesoCarePlanDocument] as const,
 );
-
-/** Every organisation the trajectory, escalations and ELV episodes name, first per URA. */
-function organisations(doc: MesoCarePlanDocument): Organisation[] {
-  return [
-    doc.trajectory.managingOrganisation,
-    ...(doc.escalations ?? []).map((e) => e.receiver),
-    ...(doc.elvEpisodes ?? []).map((e) => e.location),
-  ];
-}
 
 function standIns(doc: MesoCarePlanDocument): Planned[] {
   const owned = (key: string, resource: Resource): Planned => ({
@@ -48,12 +38,6 @@ function standIns(doc: MesoCarePlanDocument): Planned[] {
     subject: keyRef(KEY.patient),
   };
   return [
-    ...organisations(doc).map((o) => ({
-      key: KEY.organisation(o),
-      resource: organisationToFhir(o),
-      shared: true,
-    })),
-    ...doc.team.members.map((m) => owned(KEY.memberRole(m.id), { resourceType: 'PractitionerRole' })),
     ...Object.values(doc.problems ?? {})
       .flat()
       .map((p) =>
@@ -75,17 +59,10 @@ export function plannedWithStandIns(doc: MesoCarePlanDocument): Planned[] {
 export const graphOf = (doc: MesoCarePlanDocument): Graph => plannedGraph(plannedWithStandIns(doc));
 
 /**
- * The bundle references resolve in: what the sections planned, plus the stand-in Organizations (they are what
- * the organisations section builds), so target profiles are checked. The other stand-ins do not conform and
- * are left out: a reference that does not resolve is not checked against its target profile.
+ * The bundle references resolve in: what the sections planned. The stand-ins do not conform and are left
+ * out: a reference that does not resolve is not checked against its target profile.
  */
-export function validationBundle(doc: MesoCarePlanDocument): Bundle {
-  const planned = documentToFhir(doc);
-  const keys = new Set(planned.map((p) => p.key));
-  const orgs = standIns(doc).filter((s) => s.resource.resourceType === 'Organization' && !keys.has(s.key));
-  const unique = [...new Map(orgs.map((o) => [o.key, o])).values()];
-  return plannedBundle([...planned, ...unique]);
-}
+export const validationBundle = (doc: MesoCarePlanDocument): Bundle => plannedBundle(documentToFhir(doc));
 
 export function errorsOf(v: ResourceValidator, resource: Resource, bundle: Bundle): string[] {
   const issues: OperationOutcomeIssue[] = [
