@@ -77,16 +77,6 @@ export function localIdOf(graph: Graph, resource: Resource, keyPrefix: string): 
   return key?.startsWith(keyPrefix) ? key.slice(keyPrefix.length) : undefined;
 }
 
-/** The local id of the document-owned item a reference points to (e.g. a team member's id from a role). */
-export function linkedLocalId(
-  graph: Graph,
-  ref: Reference | undefined,
-  keyPrefix: string,
-): string | undefined {
-  const target = graph.resolve(ref);
-  return target ? localIdOf(graph, target, keyPrefix) : undefined;
-}
-
 /**
  * What a reference points to: a planned set (placeholders) or a stored graph (`Type/id`). Everything a document
  * maps to is reachable by references from its CarePlan (`root`); the Provenance of the latest import is the

@@ -2,9 +2,10 @@ import type { Coding, Encounter, Organization } from '@medplum/fhirtypes';
 import type { ElvEpisode, MesoCarePlanDocument } from '../../../meso-document/document';
 import { NL_CORE, referencedOrganisation } from '../datatypes/organisation';
 import { stripUndefined } from '../datatypes/name';
-import { itemIdentifier, keyRef, linkedLocalId, localIdOf, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
+import { referencedId } from '../item-id';
 import type { Section } from './section';
 
 /**
@@ -86,7 +87,7 @@ function episodeFromFhir(graph: Graph, enc: Encounter): ElvEpisode {
     end: enc.period?.end,
     status: FROM_STATUS[enc.status] ?? 'actief',
     reason: enc.reasonCode?.[0]?.text,
-    referralId: linkedLocalId(graph, enc.basedOn?.[0], KEY.escalationRequest('')),
+    referralId: referencedId(graph, enc.basedOn?.[0], KEY.escalationRequest('')),
     dischargeDestination: destinationOf(enc.hospitalization?.dischargeDisposition?.coding?.[0]),
   });
 }

@@ -18,9 +18,10 @@ import {
 import { dateTimeToFhir } from '../datatypes/date-time';
 import { referencedOrganisation } from '../datatypes/organisation';
 import { nameDisplay, stripUndefined } from '../datatypes/name';
-import { itemIdentifier, keyRef, linkedLocalId, localIdOf, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, localIdOf, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
 import { mgzServiceFromFhir, mgzServiceToFhir } from './mgz-service';
+import { referencedId } from '../item-id';
 import type { Section } from './section';
 
 /**
@@ -162,13 +163,13 @@ const localId = (graph: Graph, resource: ServiceRequest | Task, keyPrefix: strin
 
 function escalationFromFhir(graph: Graph, sr: ServiceRequest, t: Task | undefined): Escalation {
   const reason = t?.statusReason?.coding?.find((c) => c.system === REJECTION_REASON_SYSTEM)?.code;
-  const problemIds = (sr.reasonReference ?? []).map((r) => linkedLocalId(graph, r, KEY.problem('')) ?? '');
+  const problemIds = (sr.reasonReference ?? []).map((r) => referencedId(graph, r, KEY.problem('')) ?? '');
   return stripUndefined({
     id: localId(graph, sr, KEY.escalationRequest('')),
     kind: sr.code?.coding?.find((c) => c.system === REFERRAL_KIND_SYSTEM)?.code as Escalation['kind'],
     requestedService: mgzServiceFromFhir(sr.orderDetail),
     requestedAt: sr.authoredOn ?? '',
-    requester: linkedLocalId(graph, sr.requester, KEY.memberRole('')) ?? '',
+    requester: referencedId(graph, sr.requester, KEY.memberRole('')) ?? '',
     receiver: referencedOrganisation(graph.resolve<Organization>(sr.performer?.[0])),
     reason: sr.reasonCode?.[0]?.text ?? '',
     problemIds: problemIds.length ? problemIds : undefined,

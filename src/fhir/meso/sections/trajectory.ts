@@ -3,8 +3,9 @@ import type { MesoCarePlanDocument } from '../../../meso-document/document';
 import { canonical } from '../../../domain/canonical';
 import { referencedOrganisation } from '../datatypes/organisation';
 import { nameDisplay } from '../datatypes/name';
-import { itemIdentifier, keyRef, linkedLocalId, type Graph, type Planned } from '../graph';
+import { itemIdentifier, keyRef, type Graph, type Planned } from '../graph';
 import { KEY } from '../keys';
+import { referencedId } from '../item-id';
 import type { Section } from './section';
 
 /**
@@ -67,7 +68,7 @@ function fromFhir(graph: Graph): Partial<MesoCarePlanDocument> {
     prestatie: episode.type?.[0]?.coding?.find((c) => c.system === TYPE_SYSTEM)
       ?.code as Trajectory['prestatie'],
     managingOrganisation: referencedOrganisation(graph.resolve<Organization>(episode.managingOrganization)),
-    regiebehandelaar: linkedLocalId(graph, episode.careManager, KEY.memberRole('')) ?? '',
+    regiebehandelaar: referencedId(graph, episode.careManager, KEY.memberRole('')) ?? '',
   };
   return { trajectory };
 }
