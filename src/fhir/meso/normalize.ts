@@ -20,7 +20,7 @@ import { dateTimeToFhir } from './datatypes/date-time';
  *    are on the PractitionerRole).
  * 4. A date-time comes back spelled as FHIR's dateTime: `T` and `Z` upper case, offset `+hh:mm`. The schema
  *    (RFC 3339) also allows `2026-11-20 14:00:00+0100`, which FHIR refuses; the instant is the same
- *    (datatypes/date-time.ts). Applies to escalations' requestedAt.
+ *    (datatypes/date-time.ts). Applies to the document's date and escalations' requestedAt.
  */
 export function normalizeDocument(doc: MesoCarePlanDocument): MesoCarePlanDocument {
   return dropEmpty(fhirDateTimes(oneResourcePerIdentifier(doc))) as MesoCarePlanDocument;
@@ -28,9 +28,10 @@ export function normalizeDocument(doc: MesoCarePlanDocument): MesoCarePlanDocume
 
 /** Rule 4. */
 function fhirDateTimes(doc: MesoCarePlanDocument): MesoCarePlanDocument {
-  if (!doc.escalations) return doc;
+  const document = { ...doc.document, date: dateTimeToFhir(doc.document.date) };
+  if (!doc.escalations) return { ...doc, document };
   const escalations = doc.escalations.map((e) => ({ ...e, requestedAt: dateTimeToFhir(e.requestedAt) }));
-  return { ...doc, escalations };
+  return { ...doc, document, escalations };
 }
 
 /** Rules 2 and 3. */

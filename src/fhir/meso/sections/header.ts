@@ -1,6 +1,7 @@
 import type { Provenance, PractitionerRole } from '@medplum/fhirtypes';
 import type { MesoCarePlanDocument } from '../../../meso-document/document';
 import { canonical } from '../../../domain/canonical';
+import { dateTimeToFhir } from '../datatypes/date-time';
 import { professionalFromFhir } from '../datatypes/professional';
 import { keyRef, MESO_DOCUMENT_SYSTEM } from '../graph';
 import { KEY } from '../keys';
@@ -16,7 +17,8 @@ export const DOCUMENT_VERSION_EXTENSION = canonical('StructureDefinition', 'meso
 const PARTICIPANT_TYPE = 'http://terminology.hl7.org/CodeSystem/provenance-participant-type';
 
 function provenanceToFhir(doc: MesoCarePlanDocument): Provenance {
-  const { id, version, date, author } = doc.document;
+  const { id, version, author } = doc.document;
+  const date = dateTimeToFhir(doc.document.date);
   return {
     resourceType: 'Provenance',
     meta: { profile: ['http://hl7.org/fhir/StructureDefinition/Provenance'] },
