@@ -4,7 +4,12 @@ import type { RequestContext } from '../kernel/request-context';
 import { FhirError, issue, operationOutcome } from '../kernel/outcome';
 import { decodeBody, parseJson } from '../fhir/rest/content-format';
 import { sendError, toFhirError } from '../fhir/rest/error-response';
-import { importDocument, type ImportResult } from '../fhir/meso/import';
+import {
+  importDocument,
+  SECTION_MAPPING,
+  type DocumentMapping,
+  type ImportResult,
+} from '../fhir/meso/import';
 import { exportDocument } from '../fhir/meso/export';
 
 export interface MesoRouterOptions {
@@ -15,6 +20,8 @@ export interface MesoRouterOptions {
   baseUrl?: string;
   /** The path of the FHIR API (Content-Location points into it). */
   fhirPath?: string;
+  /** The document mapping; the sections' (src/fhir/meso/mapping.ts) unless a test injects another. */
+  mapping?: DocumentMapping;
 }
 
 const PATH = '/meso/v1/careplans';
@@ -30,7 +37,13 @@ export function mesoRouter(options: MesoRouterOptions): express.Router {
   router.use(express.raw({ type: () => true, limit: options.maxBodyBytes }));
   router.post('/careplans', (req, res) =>
     handle(options, req, res, 'POST', async (ctx) => {
-      const result = await importDocument(options.executor.repository, ctx, documentBody(req, options));
+      const body = documentBody(req, options);
+      const result = await importDocument(
+        options.executor.repository,
+        ctx,
+        body,
+        options.mapping ?? SECTION_MAPPING,
+      );
       res
         .status(result.status)
         .set('Location', `${PATH}/${encodeURIComponent(result.documentId)}`)
@@ -41,7 +54,13 @@ export function mesoRouter(options: MesoRouterOptions): express.Router {
   );
   router.get('/careplans/:id', (req, res) =>
     handle(options, req, res, 'GET', async (ctx) => {
-      const result = await exportDocument(options.executor.repository, ctx, String(req.params.id));
+      const id = String(req.params.id);
+      const result = await exportDocument(
+        options.executor.repository,
+        ctx,
+        id,
+        options.mapping ?? SECTION_MAPPING,
+      );
       await options.executor.auditRead(ctx, 'read', result.entities);
       res
         .status(200)
