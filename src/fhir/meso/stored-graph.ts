@@ -102,14 +102,8 @@ export function storedGraph(
   provenance?: Provenance,
 ): StoredGraph {
   const byRef = new Map(resources.map((r) => [keyOf(r), r]));
-  const byKey = new Map<string, Resource>();
-  const owned: Array<{ key: string; resource: Resource }> = [];
-  for (const resource of resources) {
-    const key = itemKeyOf(resource, documentId);
-    if (key === undefined || byKey.has(key)) continue;
-    byKey.set(key, resource);
-    owned.push({ key, resource });
-  }
+  const owned = inDocumentOrder(resources, documentId);
+  const byKey = new Map(owned.map((o) => [o.key, o.resource]));
   if (provenance) owned.push({ key: KEY.provenance, resource: provenance });
   return {
     documentId,
@@ -125,4 +119,70 @@ export function storedGraph(
     items: <T extends Resource>(prefix: string) =>
       owned.filter((o) => o.key.startsWith(prefix)).map((o) => o.resource as T),
   };
+}
+
+interface Owned {
+  key: string;
+  resource: Resource;
+}
+
+/** `Goal/x` → `Goal`, `PractitionerRole/member/x` → `PractitionerRole/member`: items listed side by side. */
+const groupOf = (key: string) => key.slice(0, Math.max(key.lastIndexOf('/'), 0)) || key;
+
+/**
+ * The document-owned resources in document order. Breadth-first order alone is not it (the CarePlan's author,
+ * the regiebehandelaar's role, is one level nearer than the other members), but every kind of item is listed
+ * in document order by one resource (CarePlan.goal, .addresses, .activity, .supportingInfo, CareTeam.participant):
+ * within a group of items, the reference list that names most of them gives the order; breadth-first order breaks
+ * ties and places what no list names.
+ */
+function inDocumentOrder(resources: readonly Resource[], documentId: string): Owned[] {
+  const owned = new Map<string, Owned & { group: string; bfs: number }>();
+  resources.forEach((resource, bfs) => {
+    const key = itemKeyOf(resource, documentId);
+    if (key !== undefined && ![...owned.values()].some((o) => o.key === key))
+      owned.set(keyOf(resource), { key, resource, group: groupOf(key), bfs });
+  });
+  const best = new Map<string, Map<string, number>>();
+  for (const resource of resources)
+    for (const list of referenceLists(resource)) {
+      const byGroup = new Map<string, string[]>();
+      for (const ref of list) {
+        const item = owned.get(ref);
+        const refs = item ? (byGroup.get(item.group) ?? []) : undefined;
+        if (item && refs && !refs.includes(ref)) byGroup.set(item.group, [...refs, ref]);
+      }
+      for (const [group, refs] of byGroup)
+        if (refs.length > (best.get(group)?.size ?? 0)) best.set(group, new Map(refs.map((r, i) => [r, i])));
+    }
+  const firstOfGroup = new Map<string, number>();
+  for (const o of owned.values()) if (!firstOfGroup.has(o.group)) firstOfGroup.set(o.group, o.bfs);
+  const rank = (ref: string, o: { group: string }) => best.get(o.group)?.get(ref) ?? Number.MAX_SAFE_INTEGER;
+  return [...owned.entries()]
+    .sort(
+      ([ra, a], [rb, b]) =>
+        (firstOfGroup.get(a.group) as number) - (firstOfGroup.get(b.group) as number) ||
+        rank(ra, a) - rank(rb, b) ||
+        a.bfs - b.bfs,
+    )
+    .map(([, { key, resource }]) => ({ key, resource }));
+}
+
+/** Every array in a resource as the list of local references its elements hold (the first one in each element). */
+function referenceLists(resource: Resource): string[][] {
+  const lists: string[][] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      lists.push(
+        value.flatMap((element) =>
+          referencesIn(element as Resource)
+            .slice(0, 1)
+            .map(keyOf),
+        ),
+      );
+      value.forEach(walk);
+    } else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(resource);
+  return lists;
 }

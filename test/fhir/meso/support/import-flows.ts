@@ -4,7 +4,7 @@ import type { Database } from '../../../../src/store/database';
 import { importDocument, type DocumentMapping } from '../../../../src/fhir/meso/import';
 import { exportDocument } from '../../../../src/fhir/meso/export';
 import { loadStoredGraph } from '../../../../src/fhir/meso/stored-graph';
-import { itemIdentifier, MESO_ITEM_SYSTEM } from '../../../../src/fhir/meso/graph';
+import { itemIdentifier, itemKeyOf, MESO_ITEM_SYSTEM } from '../../../../src/fhir/meso/graph';
 import { KEY } from '../../../../src/fhir/meso/keys';
 import { IdentifierSystem } from '../../../../src/domain/identifier-systems';
 import { MESO_DOCUMENT_VERSION_SYSTEM } from '../../../../src/fhir/meso/import-provenance';
@@ -181,6 +181,24 @@ export function importFlows(mapping: DocumentMapping): void {
     );
     expect(plans).toHaveLength(1);
     expect(await withIdentifier(repo, 'Patient', IdentifierSystem.bsn, doc.client.bsn)).toHaveLength(1);
+  });
+
+  it('the stored graph lists each kind of item in document order, as the planned graph does', async () => {
+    const doc = variant(example('eenvoudig'), 'zbp-test-order', '999990081');
+    // The regiebehandelaar (the CarePlan's author, one reference nearer than the team) last, goals reversed.
+    doc.team.members.reverse();
+    doc.goals?.now?.reverse();
+    await importDocument(repo, mesoCtx(), doc, mapping);
+    const graph = await loadStoredGraph(repo, doc.document.id);
+    const planned = mapping.toFhir(doc).filter((p) => !p.shared && p.key !== KEY.provenance);
+    const groups = [...new Set(planned.map((p) => p.key.slice(0, p.key.lastIndexOf('/') + 1) || p.key))];
+    for (const group of groups) {
+      const stored = graph!.items(group).map((r) => itemKeyOf(r, doc.document.id));
+      expect({ group, keys: stored }).toEqual({
+        group,
+        keys: planned.filter((p) => p.key.startsWith(group)).map((p) => p.key),
+      });
+    }
   });
 
   it('exports what it imported; an unknown document is 404', async () => {

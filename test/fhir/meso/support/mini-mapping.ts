@@ -154,6 +154,12 @@ function toFhir(doc: MesoCarePlanDocument): Planned[] {
   const plan: CarePlan = {
     resourceType: 'CarePlan',
     meta: MESO('meso-careplan'),
+    extension: [
+      {
+        url: 'http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare',
+        valueReference: keyRef(KEY.trajectory),
+      },
+    ],
     identifier: [own(KEY.carePlan)],
     status: 'active',
     intent: 'plan',
