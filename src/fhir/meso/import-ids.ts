@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { FhirRepository } from '../repository';
 import { IdentifierSystem } from '../../domain/identifier-systems';
+import { FhirError, issue } from '../../kernel/outcome';
 import { itemIdentifier, MESO_ITEM_SYSTEM, placeholder, type Planned } from './graph';
 import type { StoredGraph } from './stored-graph';
 
@@ -93,7 +94,14 @@ export function rewriteReferences<T extends Resource>(resource: T, ids: Readonly
     const ref = (value as Reference).reference;
     if (typeof ref === 'string' && ref.startsWith('urn:uuid:')) {
       const target = ids.get(ref);
-      if (!target) throw new Error(`the mapping refers to ${ref}, which it did not plan`);
+      // A section points at a part another section does not map (yet): a gap in this build, not in the input.
+      if (!target)
+        throw new FhirError(501, [
+          issue(
+            'not-supported',
+            `The MESO mapping refers to ${ref}, which it does not plan: it is incomplete`,
+          ),
+        ]);
       out.reference = target;
     }
     return out;

@@ -70,7 +70,7 @@ export async function importDocument(
     await lockDocumentImport(tx.queryable, `document|${doc.document.id}`);
     for (const key of sharedLockKeys(planned)) await lockDocumentImport(tx.queryable, key);
     const graph = await loadStoredGraph(tx, doc.document.id);
-    const same = checkVersion(doc, graph, planned.length);
+    const same = checkVersion(doc, graph, planned.filter((p) => p.key !== KEY.provenance).length);
     if (same) return same;
     return new Import(tx, ctx, doc, planned, graph).run();
   });
@@ -81,7 +81,8 @@ function validDocument(input: unknown): MesoCarePlanDocument {
   if (result.valid) return result.document;
   throw new FhirError(
     422,
-    result.errors.map((e) => issue('invariant', e.message, e.pointer || '/')),
+    // An error about the whole document has the empty pointer, which names no element: no expression then.
+    result.errors.map((e) => issue('invalid', e.message, e.pointer)),
   );
 }
 
