@@ -217,7 +217,10 @@ export function importFlows(mapping: DocumentMapping): void {
       .toFhir(doc)
       .filter((p) => !p.shared && p.key !== KEY.provenance)
       .map((p) => p.key);
-    const stored = graph!.items('').map((r) => itemKeyOf(r, doc.document.id) as string);
+    const stored = graph!
+      .items('')
+      .filter((r) => r.resourceType !== 'Provenance')
+      .map((r) => itemKeyOf(r, doc.document.id) as string);
     // Per kind of item (`Goal/x`, `PractitionerRole/member/x`): what items(prefix) gives a section.
     const kind = (key: string) => key.slice(0, Math.max(key.lastIndexOf('/'), 0)) || key;
     for (const group of new Set(planned.map(kind)))
