@@ -24,12 +24,15 @@ export async function latestWithReferenceIdentifier(
   param: string,
   identifier: { system: string; value: string },
 ): Promise<Resource | undefined> {
+  // Driven from the identifier index (search_reference_identifier): the few resources naming this identifier
+  // are found first (OFFSET 0 keeps the planner from walking every resource of the type by last_updated).
   const res = await q.query<{ content: Resource }>(
-    `SELECT r.content FROM resource r
-     WHERE r.resource_type = $1 AND NOT r.deleted AND EXISTS (
-       SELECT 1 FROM search_reference t
-       WHERE t.resource_type = $1 AND t.id = r.id AND t.param = $2
-         AND t.ident_system = $3 AND t.ident_value = $4)
+    `SELECT r.content
+     FROM (SELECT DISTINCT t.id FROM search_reference t
+           WHERE t.resource_type = $1 AND t.param = $2 AND t.ident_value = $4 AND t.ident_system = $3
+           OFFSET 0) m
+     JOIN resource r ON r.resource_type = $1 AND r.id = m.id
+     WHERE NOT r.deleted
      ORDER BY r.last_updated DESC, r.id LIMIT 1`,
     [resourceType, param, indexKey(identifier.system), indexKey(identifier.value)],
   );

@@ -1,4 +1,4 @@
-import type { Organization } from '@medplum/fhirtypes';
+import type { Address, Organization } from '@medplum/fhirtypes';
 import type { Organisation } from '../../../meso-document/document';
 import { IdentifierSystem } from '../../../domain/identifier-systems';
 import { addressFromFhir, addressToFhir } from './address';
@@ -20,8 +20,17 @@ export function organisationToFhir(org: Organisation): Organization {
     active: true,
     name: org.name,
     ...(org.phone ? { telecom: [phoneToFhir(org.phone)] } : {}),
-    ...(org.address ? { address: [addressToFhir(org.address)] } : {}),
+    ...(org.address ? { address: [organisationAddress(org.address)] } : {}),
   };
+}
+
+/**
+ * An organisation's address is never of use `home` (R4 org-2); the zib address type (also HP or PHYS when the
+ * sender says so) stays in its extension, which is what is read back.
+ */
+function organisationAddress(address: NonNullable<Organisation['address']>): Address {
+  const { use, ...rest } = addressToFhir(address);
+  return use === 'home' ? rest : { ...rest, use };
 }
 
 export function organisationFromFhir(o: Organization): Organisation {

@@ -51,6 +51,9 @@ const text = pick(
   'Dagstructuur met dagbesteding, twee keer per week',
 );
 
+const orgPhone: fc.Arbitrary<Phone> = fc
+  .record({ number: pick('+31593555200', '0592-123456'), use: maybe(pick('mobiel', 'werk')) })
+  .map((p) => compact(p) as Phone);
 const phone: fc.Arbitrary<Phone> = fc
   .record({
     number: pick('+31593555100', '0612345678', '+31 6 1234 5678'),
@@ -132,7 +135,7 @@ const organisations = fc
             name: pick('MESO Ouderenzorg Midden-Drenthe', 'Zorggroep Drentse Erf', 'Ziekenhuis Bethesda'),
             ura: fc.constant(String(ura)),
             agb: maybe(fc.integer({ min: 10_000_000, max: 99_999_999 }).map(String)),
-            phone: maybe(phone),
+            phone: maybe(orgPhone),
             address: maybe(address),
           })
           .map((o) => compact(o) as Organisation),
@@ -434,7 +437,7 @@ export function validDocument(id?: fc.Arbitrary<string>): fc.Arbitrary<MesoCareP
                   address,
                   phones: maybe(fc.array(phone, { minLength: 1, maxLength: 2 })),
                   email: maybe(pick('client@example.org')),
-                  gpPhone: maybe(phone),
+                  gpPhone: maybe(orgPhone),
                   teamName: maybe(pick('MESO-team Midden-Drenthe')),
                   trajectory: period,
                   status: pick('gepland', 'actief', 'onderbroken', 'afgerond', 'geannuleerd'),
