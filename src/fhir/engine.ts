@@ -18,6 +18,7 @@ import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
 import { indexResource, removeIndexes, storeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
+import { withPlanSummary } from './careplan/plan-summary';
 import { ReleaseGate } from './release/release-gate';
 
 export interface FhirEngine {
@@ -66,6 +67,7 @@ export async function buildFhirEngine(deps: {
     beforeStore: deps.beforeStore,
     normalize: deps.normalize,
     narrative: withNarrative,
+    derive: withPlanSummary,
   });
   const operations = new Map<string, OperationHandler>([
     ['validate', validateOperation(conformance)],

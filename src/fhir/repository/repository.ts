@@ -55,6 +55,11 @@ export interface RepositoryDeps {
   narrative?: (resource: Resource) => Resource;
   /** Server-set content before validation (prepare.ts). */
   normalize?: (resource: Resource) => Resource;
+  /**
+   * Content the server derives from other resources, in the transaction after beforeStore (the zorgbehandelplan's
+   * narrative, src/fhir/careplan/plan-summary.ts). It must not change what is validated or indexed.
+   */
+  derive?: (resource: Resource, q: Queryable) => Promise<Resource>;
 }
 
 export interface WriteResult {
@@ -346,9 +351,9 @@ export class FhirRepository {
       previous: previous?.resource,
     });
     await this.runBeforeStore(ctx, interaction, checked, previous);
-    version.resource = stored;
+    version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
     await resourceStore.write(q, version);
-    const rows = index ?? this.deps.index.indexResource(stored);
+    const rows = index ?? this.deps.index.indexResource(version.resource);
     // A deletion retired its rows (removeIndexes): only a current version has rows to replace.
     await this.deps.index.storeIndexes(
       q,
