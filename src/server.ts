@@ -16,6 +16,8 @@ import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
 import { startJobs, startOutboxPublisher, type Jobs } from './jobs/worker';
 import type { NotificationDeps } from './jobs/subscription-delivery';
+import { defaultConsumers } from './jobs/outbox';
+import { planNarrativeConsumer } from './jobs/plan-narrative-job';
 import type { FhirRepository } from './fhir/repository';
 import { activateSubscription, subscriptionRules } from './fhir/subscriptions/rules';
 
@@ -62,7 +64,12 @@ export async function startService(
       logger,
     };
     const sealIntervalMs = config.auditSealIntervalMs;
-    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs, logger, notifications });
+    const repository = () => bound.repository;
+    const afterCommit = [
+      ...defaultConsumers(logger),
+      planNarrativeConsumer({ db: db.pool, repository, logger }),
+    ];
+    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs, logger, notifications, afterCommit });
     else publisher = await startOutboxPublisher(db, logger);
     const outbox = jobs?.outbox ?? publisher?.outbox;
     const smart = security.config;

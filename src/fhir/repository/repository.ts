@@ -85,6 +85,8 @@ export interface WriteOptions {
 interface TransactionScope {
   tx: Queryable;
   changes: ResourceChange[];
+  /** Versions with derived content, by `Type/id`: derived again once the whole transaction is written. */
+  derived: Map<string, StoredVersion>;
 }
 
 const MAX_CONDITIONAL_MATCHES = 2;
@@ -118,11 +120,30 @@ export class FhirRepository {
     if (this.scope) return fn(this);
     // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
     return this.deps.db.transaction(async (tx) => {
-      const scope: TransactionScope = { tx, changes: [] };
+      const scope: TransactionScope = { tx, changes: [], derived: new Map() };
       const result = await fn(new FhirRepository(this.deps, scope));
+      // A transaction Bundle may write what a derived summary shows after the resource that shows it.
+      if (scope.changes.length > 1) await this.rederive(scope);
       if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
       return result;
     });
+  }
+
+  /**
+   * Derives the content of the transaction's derived versions again, now that all its writes are done, and
+   * replaces it in place when it differs: still the same version, as nobody has seen it before the commit.
+   */
+  private async rederive(scope: TransactionScope): Promise<void> {
+    const derive = this.deps.derive;
+    if (!derive) return;
+    for (const version of scope.derived.values()) {
+      const current = await resourceStore.current(scope.tx, version.resourceType, version.id);
+      if (!current || current.versionId !== version.versionId || !version.resource) continue;
+      const again = await derive(version.resource, scope.tx);
+      if (JSON.stringify(again) === JSON.stringify(version.resource)) continue;
+      version.resource = again;
+      await resourceStore.rewriteContent(scope.tx, version);
+    }
   }
 
   async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
@@ -352,6 +373,7 @@ export class FhirRepository {
     });
     await this.runBeforeStore(ctx, interaction, checked, previous);
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
+    if (version.resource !== stored) this.scope?.derived.set(`${resourceType}/${id}`, version);
     await resourceStore.write(q, version);
     const rows = index ?? this.deps.index.indexResource(version.resource);
     // A deletion retired its rows (removeIndexes): only a current version has rows to replace.
