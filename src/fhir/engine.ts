@@ -19,6 +19,7 @@ import { findMatches, search, supportedIncludes, supportedSearchParams } from '.
 import { indexResource, removeIndexes, storeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 import { withPlanSummary } from './careplan/plan-summary';
+import { requiresProvenance, writeProvenance } from './careplan/plan-provenance';
 import { ReleaseGate } from './release/release-gate';
 
 export interface FhirEngine {
@@ -68,6 +69,7 @@ export async function buildFhirEngine(deps: {
     normalize: deps.normalize,
     narrative: withNarrative,
     derive: withPlanSummary,
+    provenance: { required: requiresProvenance, build: writeProvenance },
   });
   const operations = new Map<string, OperationHandler>([
     ['validate', validateOperation(conformance)],

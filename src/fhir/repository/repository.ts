@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Provenance, Resource } from '@medplum/fhirtypes';
+import { localKey } from '../../kernel/reference';
+import type { ProvenanceInput } from '../careplan/plan-provenance';
 import type { Database, Queryable } from '../../store/database';
 import type { ResourceIndex } from '../../store/lookups/index-rows';
 import {
@@ -60,6 +62,11 @@ export interface RepositoryDeps {
    * narrative, src/fhir/careplan/plan-summary.ts). It must not change what is validated or indexed.
    */
   derive?: (resource: Resource, q: Queryable) => Promise<Resource>;
+  /** Writes that must leave a Provenance (the zorgbehandelplan) and how it reads (src/fhir/careplan). */
+  provenance?: {
+    required(resource: Resource | undefined): boolean;
+    build(input: ProvenanceInput): Resource;
+  };
 }
 
 export interface WriteResult {
@@ -87,6 +94,10 @@ interface TransactionScope {
   changes: ResourceChange[];
   /** Versions with derived content, by `Type/id`: derived again once the whole transaction is written. */
   derived: Map<string, StoredVersion>;
+  /** Direct writes that need a Provenance, by `Type/id` (the last write of each). */
+  provenanceDue: Map<string, ProvenanceInput>;
+  /** `Type/id`s a Provenance written in this transaction targets: those need none from the server. */
+  provenanceSent: Set<string>;
 }
 
 const MAX_CONDITIONAL_MATCHES = 2;
@@ -120,10 +131,18 @@ export class FhirRepository {
     if (this.scope) return fn(this);
     // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
     return this.deps.db.transaction(async (tx) => {
-      const scope: TransactionScope = { tx, changes: [], derived: new Map() };
-      const result = await fn(new FhirRepository(this.deps, scope));
+      const scope: TransactionScope = {
+        tx,
+        changes: [],
+        derived: new Map(),
+        provenanceDue: new Map(),
+        provenanceSent: new Set(),
+      };
+      const repo = new FhirRepository(this.deps, scope);
+      const result = await fn(repo);
       // A transaction Bundle may write what a derived summary shows after the resource that shows it.
       if (scope.changes.length > 1) await this.rederive(scope);
+      await repo.recordProvenance(scope);
       if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
       return result;
     });
@@ -144,6 +163,58 @@ export class FhirRepository {
       version.resource = again;
       await resourceStore.rewriteContent(scope.tx, version);
     }
+  }
+
+  /**
+   * A Provenance for each direct write that requires one and whose transaction carries none (a client's own
+   * Provenance in the same Bundle wins): written last in the same transaction, as the service itself (the caller's
+   * access policy is for the caller's resources; the Provenance names the caller as its agent).
+   */
+  private async recordProvenance(scope: TransactionScope): Promise<void> {
+    const provenance = this.deps.provenance;
+    if (!provenance) return;
+    for (const [key, input] of scope.provenanceDue) {
+      if (scope.provenanceSent.has(key)) continue;
+      const ctx = { requestId: input.requestId, baseUrl: input.baseUrl };
+      try {
+        await this.create(ctx, provenance.build(input));
+      } catch (err) {
+        if (!(err instanceof FhirError) || err.status !== 422 || !input.sent) throw err;
+        // Only what the client sent can make it invalid: say where it came from.
+        const issues = err.issues.map((i) => ({ ...i, diagnostics: `X-Provenance: ${i.diagnostics ?? ''}` }));
+        throw new FhirError(422, issues);
+      }
+    }
+  }
+
+  /** Notes what recordProvenance needs of a stored version (in a transaction scope, as every write is). */
+  private noteProvenance(
+    ctx: RequestContext,
+    version: StoredVersion,
+    interaction: WriteChange['interaction'],
+    content: Resource | undefined,
+  ): void {
+    const scope = this.scope;
+    if (!scope || !this.deps.provenance) return;
+    const key = `${version.resourceType}/${version.id}`;
+    if (version.resourceType === 'Provenance') {
+      for (const target of (content as Provenance | undefined)?.target ?? []) {
+        const targetKey = localKey(target.reference);
+        if (targetKey) scope.provenanceSent.add(targetKey);
+      }
+    }
+    if (!ctx.caller || !this.deps.provenance.required(content)) return;
+    scope.provenanceDue.set(key, {
+      resourceType: version.resourceType,
+      id: version.id,
+      versionId: version.versionId,
+      lastUpdated: version.lastUpdated,
+      interaction,
+      caller: ctx.caller,
+      sent: ctx.provenance,
+      requestId: ctx.requestId,
+      baseUrl: ctx.baseUrl,
+    });
   }
 
   async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
@@ -270,6 +341,7 @@ export class FhirRepository {
       await resourceStore.write(q, version);
       await this.deps.index.removeIndexes(q, resourceType, id);
       await repo.afterWrite(ctx, version, 'delete');
+      repo.noteProvenance(ctx, version, 'delete', previous.resource as Resource);
       return version;
     });
   }
@@ -386,6 +458,7 @@ export class FhirRepository {
       interaction === 'create',
     );
     await this.afterWrite(ctx, version, interaction);
+    this.noteProvenance(ctx, version, interaction, version.resource);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
   }
 
