@@ -1,5 +1,5 @@
 import type Client from 'fhir-kit-client';
-import type { Bundle, CarePlan, Goal } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, Goal, PractitionerRole } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { byDemoId } from '../e2e/e2e-helpers';
 
@@ -83,5 +83,23 @@ describe('the zorgbehandelplan narrative follows the resources it summarises', (
     });
     await new Promise((r) => setTimeout(r, 3000));
     expect((await readPlan(plan.id as string)).meta?.versionId).toBe(plan.meta?.versionId);
+  });
+
+  it("a professional's new phone number reaches the plans of the teams their role is in", async () => {
+    const plan = await byDemoId<CarePlan>(meso, 'CarePlan', 'client-1-zorgbehandelplan');
+    const admin = await server.client('admin');
+    const role = await byDemoId<PractitionerRole>(admin, 'PractitionerRole', 'wijkverpleegkundige-role');
+    await admin.update({
+      resourceType: 'PractitionerRole',
+      id: role.id as string,
+      body: { ...role, telecom: [{ system: 'phone', value: '+31593999999', use: 'work' }] },
+    });
+    const after = await until(
+      () => readPlan(plan.id as string),
+      (p) => p.text?.div?.includes('+31593999999') ?? false,
+    );
+    expect(after.text?.div).toContain(
+      'Femke Dijkstra (Verpleegkundige, Zorggroep Het Drentse Erf), tel. +31593999999',
+    );
   });
 });
