@@ -72,6 +72,20 @@ describe('Provenance of zorgbehandelplan writes', () => {
       expect.objectContaining({ identifier: { system: URA, value: ORG_URA['meso-team'] } }),
     );
     expect(whos.some((w) => /demo-meso-team|MESO/.test(w.display ?? ''))).toBe(true);
+
+    // The plan's readers (the writer's organisation, the patient's GP) read who changed it, and why.
+    const gp = await server.client('gp');
+    for (const reader of [meso, gp]) {
+      const seen = resourcesOf<Provenance>(
+        (await reader.search({
+          resourceType: 'Provenance',
+          searchParams: { target: `CarePlan/${plan.id}` },
+        })) as Bundle,
+        'Provenance',
+        'match',
+      );
+      expect(seen.map((p) => p.id)).toContain(provenance.id);
+    }
   });
 
   it('without the header the write is still recorded, with no reason', async () => {

@@ -1,8 +1,17 @@
-import type { Organization, Provenance, ProvenanceAgent, Reference, Resource } from '@medplum/fhirtypes';
+import type {
+  Extension,
+  Organization,
+  Provenance,
+  ProvenanceAgent,
+  Reference,
+  Resource,
+} from '@medplum/fhirtypes';
 import type { Caller } from '../../kernel/caller';
 import { IdentifierSystem } from '../../domain/identifier-systems';
 import { isZorgbehandelplan } from '../narrative/plan-graph';
 
+/** R5 Provenance.patient in R4 (cross-version extension): puts the Provenance under the plan's patient. */
+const PROVENANCE_PATIENT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Provenance.patient';
 const DATA_OPERATION = 'http://terminology.hl7.org/CodeSystem/v3-DataOperation';
 const PARTICIPANT_TYPE = 'http://terminology.hl7.org/CodeSystem/provenance-participant-type';
 const OPERATIONS = {
@@ -19,6 +28,8 @@ export interface ProvenanceInput {
   lastUpdated: string;
   interaction: keyof typeof OPERATIONS;
   caller: Caller;
+  /** The written content (the previous one for a delete): whose patient the Provenance is about. */
+  resource?: Resource;
   /** The Provenance the client sent in the X-Provenance header (reason, policy, its own agents). */
   sent?: Provenance;
   requestId: string;
@@ -65,8 +76,15 @@ export function writeProvenance(input: ProvenanceInput): Provenance {
     ...sent
   } = input.sent ?? ({ resourceType: 'Provenance' } as Provenance);
   const operation = OPERATIONS[input.interaction];
+  const subject = (input.resource as { subject?: Reference } | undefined)?.subject?.reference;
+  const patient: Extension[] = subject?.startsWith('Patient/')
+    ? [{ url: PROVENANCE_PATIENT, valueReference: { reference: subject, type: 'Patient' } }]
+    : [];
+  const others = (sent.extension ?? []).filter((e) => e.url !== PROVENANCE_PATIENT);
+  const extension = [...others, ...patient];
   return {
     ...sent,
+    ...(extension.length ? { extension } : {}),
     resourceType: 'Provenance',
     target: [
       {

@@ -211,6 +211,7 @@ export class FhirRepository {
       lastUpdated: version.lastUpdated,
       interaction,
       caller: ctx.caller,
+      resource: content,
       sent: ctx.provenance,
       requestId: ctx.requestId,
       baseUrl: ctx.baseUrl,
