@@ -1,7 +1,7 @@
 import type Client from 'fhir-kit-client';
 import type { Bundle, CarePlan, Goal, Provenance } from '@medplum/fhirtypes';
 import { startTestServer, expectOutcome, type TestServer } from '../support/test-server';
-import { ORG_URA, URA, byDemoId, resourcesOf } from './e2e-helpers';
+import { DEMO_ID, ORG_URA, URA, byDemoId, resourcesOf } from './e2e-helpers';
 
 /**
  * Every direct write of a zorgbehandelplan leaves a Provenance in the same transaction: who (the caller's
@@ -162,6 +162,21 @@ describe('Provenance of zorgbehandelplan writes', () => {
     }
     expect(Number(refreshed.meta?.versionId)).toBe(Number(plan.meta?.versionId) + 1);
     expect(await provenanceOf(plan, refreshed.meta?.versionId as string)).toHaveLength(0);
+  });
+
+  it('a create and a delete are recorded too (CREATE, DELETE)', async () => {
+    const template = await byDemoId<CarePlan>(meso, 'CarePlan', 'client-3-zorgbehandelplan');
+    const { id: _id, meta: _meta, text: _text, ...content } = template;
+    const identifier = [{ system: DEMO_ID, value: 'client-3-zorgbehandelplan-concept' }];
+    const created = (await meso.create({
+      resourceType: 'CarePlan',
+      body: { ...content, identifier, status: 'draft' },
+    })) as CarePlan;
+    const [onCreate] = await provenanceOf(created, '1');
+    expect(onCreate.activity?.coding?.[0].code).toBe('CREATE');
+    await meso.delete({ resourceType: 'CarePlan', id: created.id as string });
+    const [onDelete] = await provenanceOf(created, '2');
+    expect(onDelete.activity?.coding?.[0].code).toBe('DELETE');
   });
 
   it('an X-Provenance header that is not a Provenance is a 400 naming the header, and nothing is written', async () => {

@@ -6,7 +6,10 @@ import type { ResourceChange } from '../ports';
 import { findMatches } from '../search/search';
 import { ZORGBEHANDELPLAN } from '../narrative/plan-graph';
 
-/** Bounds the fan-out of one change (an Organization may be in many teams); beyond it plans refresh on their own next write. */
+/**
+ * Bounds the fan-out of one change (an Organization may be in many teams); plans beyond it are refreshed by their
+ * own next write.
+ */
 const LIMIT = 500;
 const CATEGORY: [string, string] = ['category', `${ZORGBEHANDELPLAN.system}|${ZORGBEHANDELPLAN.code}`];
 

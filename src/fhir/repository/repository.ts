@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Provenance, Resource } from '@medplum/fhirtypes';
-import { localKey } from '../../kernel/reference';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { ProvenanceInput } from '../careplan/plan-provenance';
+import {
+  headerFault,
+  newScope,
+  noteProvenance,
+  provenanceDue,
+  rederive,
+  type TransactionScope,
+} from './transaction-end';
 import type { Database, Queryable } from '../../store/database';
 import type { ResourceIndex } from '../../store/lookups/index-rows';
 import {
@@ -11,7 +18,7 @@ import {
   type HistoryQuery,
 } from '../../store/resource-store';
 import type { RequestContext, WriteChange } from '../../kernel/request-context';
-import { NO_OUTBOX, type AccessGuard, type AuditSink, type Outbox, type ResourceChange } from '../ports';
+import { NO_OUTBOX, type AccessGuard, type AuditSink, type Outbox } from '../ports';
 import { badRequest, FhirError, gone, issue, notFound, preconditionFailed } from '../../kernel/outcome';
 import { isValidId } from '../../kernel/resource-types';
 import { parseCriteria } from '../search/criteria';
@@ -88,18 +95,6 @@ export interface WriteOptions {
   matchedId?: string;
 }
 
-/** The connection a transaction-bound repository holds, and the changes its commit will publish. */
-interface TransactionScope {
-  tx: Queryable;
-  changes: ResourceChange[];
-  /** Versions with derived content, by `Type/id`: derived again once the whole transaction is written. */
-  derived: Map<string, StoredVersion>;
-  /** Direct writes that need a Provenance, by `Type/id` (the last write of each). */
-  provenanceDue: Map<string, ProvenanceInput>;
-  /** `Type/id`s a Provenance written in this transaction targets: those need none from the server. */
-  provenanceSent: Set<string>;
-}
-
 const MAX_CONDITIONAL_MATCHES = 2;
 
 /**
@@ -131,91 +126,25 @@ export class FhirRepository {
     if (this.scope) return fn(this);
     // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
     return this.deps.db.transaction(async (tx) => {
-      const scope: TransactionScope = {
-        tx,
-        changes: [],
-        derived: new Map(),
-        provenanceDue: new Map(),
-        provenanceSent: new Set(),
-      };
+      const scope = newScope(tx);
       const repo = new FhirRepository(this.deps, scope);
       const result = await fn(repo);
       // A transaction Bundle may write what a derived summary shows after the resource that shows it.
-      if (scope.changes.length > 1) await this.rederive(scope);
+      if (scope.changes.length > 1) await rederive(scope, this.deps.derive);
       await repo.recordProvenance(scope);
       if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
       return result;
     });
   }
 
-  /**
-   * Derives the content of the transaction's derived versions again, now that all its writes are done, and
-   * replaces it in place when it differs: still the same version, as nobody has seen it before the commit.
-   */
-  private async rederive(scope: TransactionScope): Promise<void> {
-    const derive = this.deps.derive;
-    if (!derive) return;
-    for (const version of scope.derived.values()) {
-      const current = await resourceStore.current(scope.tx, version.resourceType, version.id);
-      if (!current || current.versionId !== version.versionId || !version.resource) continue;
-      const again = await derive(version.resource, scope.tx);
-      if (JSON.stringify(again) === JSON.stringify(version.resource)) continue;
-      version.resource = again;
-      await resourceStore.rewriteContent(scope.tx, version);
-    }
-  }
-
-  /**
-   * A Provenance for each direct write that requires one and whose transaction carries none (a client's own
-   * Provenance in the same Bundle wins): written last in the same transaction, as the service itself (the caller's
-   * access policy is for the caller's resources; the Provenance names the caller as its agent).
-   */
+  /** The server's Provenance of the transaction's writes that need one (transaction-end.ts). */
   private async recordProvenance(scope: TransactionScope): Promise<void> {
-    const provenance = this.deps.provenance;
-    if (!provenance) return;
-    for (const [key, input] of scope.provenanceDue) {
-      if (scope.provenanceSent.has(key)) continue;
+    const build = this.deps.provenance?.build;
+    if (!build) return;
+    for (const input of provenanceDue(scope)) {
       const ctx = { requestId: input.requestId, baseUrl: input.baseUrl };
-      try {
-        await this.create(ctx, provenance.build(input));
-      } catch (err) {
-        if (!(err instanceof FhirError) || err.status !== 422 || !input.sent) throw err;
-        // Only what the client sent can make it invalid: say where it came from.
-        const issues = err.issues.map((i) => ({ ...i, diagnostics: `X-Provenance: ${i.diagnostics ?? ''}` }));
-        throw new FhirError(422, issues);
-      }
+      await headerFault(input, () => this.create(ctx, build(input)));
     }
-  }
-
-  /** Notes what recordProvenance needs of a stored version (in a transaction scope, as every write is). */
-  private noteProvenance(
-    ctx: RequestContext,
-    version: StoredVersion,
-    interaction: WriteChange['interaction'],
-    content: Resource | undefined,
-  ): void {
-    const scope = this.scope;
-    if (!scope || !this.deps.provenance) return;
-    const key = `${version.resourceType}/${version.id}`;
-    if (version.resourceType === 'Provenance') {
-      for (const target of (content as Provenance | undefined)?.target ?? []) {
-        const targetKey = localKey(target.reference);
-        if (targetKey) scope.provenanceSent.add(targetKey);
-      }
-    }
-    if (!ctx.caller || !this.deps.provenance.required(content)) return;
-    scope.provenanceDue.set(key, {
-      resourceType: version.resourceType,
-      id: version.id,
-      versionId: version.versionId,
-      lastUpdated: version.lastUpdated,
-      interaction,
-      caller: ctx.caller,
-      resource: content,
-      sent: ctx.provenance,
-      requestId: ctx.requestId,
-      baseUrl: ctx.baseUrl,
-    });
   }
 
   async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
@@ -342,7 +271,15 @@ export class FhirRepository {
       await resourceStore.write(q, version);
       await this.deps.index.removeIndexes(q, resourceType, id);
       await repo.afterWrite(ctx, version, 'delete');
-      repo.noteProvenance(ctx, version, 'delete', previous.resource as Resource);
+      if (repo.scope)
+        noteProvenance(
+          repo.scope,
+          this.deps.provenance,
+          ctx,
+          version,
+          'delete',
+          previous.resource as Resource,
+        );
       return version;
     });
   }
@@ -459,7 +396,8 @@ export class FhirRepository {
       interaction === 'create',
     );
     await this.afterWrite(ctx, version, interaction);
-    this.noteProvenance(ctx, version, interaction, version.resource);
+    if (this.scope)
+      noteProvenance(this.scope, this.deps.provenance, ctx, version, interaction, version.resource);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
   }
 
