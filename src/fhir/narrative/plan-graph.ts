@@ -91,6 +91,10 @@ function planRefs(plan: CarePlan): AnyRef[] {
   ];
 }
 
+/** Search results in a stable order: the same graph must give the same text, or the refresh job writes in vain. */
+const byId = <T extends Resource>(resources: T[]): T[] =>
+  [...resources].sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+
 // Plan → team → member → role's practitioner/organisation is three levels; one more for activity performers.
 const MAX_DEPTH = 4;
 
@@ -98,7 +102,7 @@ const MAX_DEPTH = 4;
 export async function resolvePlanGraph(plan: CarePlan, resolver: PlanResolver): Promise<PlanGraph> {
   const resolved = new Map<string, Resource>();
   const subPlans = plan.id
-    ? ((await resolver.search('CarePlan', [['part-of', `CarePlan/${plan.id}`]])) as CarePlan[])
+    ? byId((await resolver.search('CarePlan', [['part-of', `CarePlan/${plan.id}`]])) as CarePlan[])
     : [];
   let frontier = refsOf([...planRefs(plan), ...subPlans.flatMap(planRefs)]);
   for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
@@ -116,5 +120,5 @@ export async function resolvePlanGraph(plan: CarePlan, resolver: PlanResolver): 
     (c) =>
       c.status === 'active' && objs(obj(c.scope)?.coding).some((x) => DIRECTIVE_SCOPES.has(x.code ?? '')),
   );
-  return { plan, resolved, subPlans, directives };
+  return { plan, resolved, subPlans, directives: byId(directives) };
 }
