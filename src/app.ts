@@ -7,6 +7,7 @@ import type { Executor } from './fhir/interactions/execute';
 import { requestLog } from './http/request-log';
 import { healthRouter, type HealthOptions } from './http/health';
 import { requestDeadline } from './http/deadline';
+import { mesoRouter } from './http/meso-router';
 
 /** The HTTP pieces of the security layer (src/security), in the order the pipeline applies them. */
 export interface HttpSecurity {
@@ -34,7 +35,7 @@ export interface AppOptions {
 
 /**
  * HTTP → request log → hardening → health → deadline → authentication → FHIR router (access policy, operation,
- * store).
+ * store), and beside it the MESO document API (/meso/v1, src/http/meso-router.ts) on the same repository.
  */
 export function createApp(options: AppOptions): express.Express {
   const app = express();
@@ -55,6 +56,17 @@ export function createApp(options: AppOptions): express.Express {
     '/fhir',
     ...fhir,
     fhirRouter({
+      executor: options.executor,
+      maxBodyBytes: options.maxBodyBytes,
+      maxJsonDepth: options.maxJsonDepth,
+      baseUrl: options.baseUrl,
+    }),
+  );
+  // The MESO document API (issue 10): the same authentication and rate limit as /fhir.
+  app.use(
+    '/meso/v1',
+    ...fhir,
+    mesoRouter({
       executor: options.executor,
       maxBodyBytes: options.maxBodyBytes,
       maxJsonDepth: options.maxJsonDepth,

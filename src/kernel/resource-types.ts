@@ -15,6 +15,8 @@ const TYPES = {
   PractitionerRole: 'directory',
   CareTeam: 'clinical',
   EpisodeOfCare: 'clinical',
+  // An eerstelijnsverblijf stay of a MESO client (src/fhir/meso/sections/elv.ts).
+  Encounter: 'clinical',
   CarePlan: 'clinical',
   Goal: 'clinical',
   Condition: 'clinical',

@@ -102,6 +102,7 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
       Goal: CLINICAL_WRITE,
       Condition: CLINICAL_WRITE,
       Observation: CLINICAL_WRITE,
+      Encounter: CLINICAL_WRITE,
       Consent: {
         create: ['own-patient', 'objection'],
         update: ['own-patient', 'objection'],

@@ -13,6 +13,7 @@ describe('the one list of resource types (issue 9)', () => {
         'RelatedPerson',
         'CareTeam',
         'EpisodeOfCare',
+        'Encounter',
         'CarePlan',
         'Goal',
         'Condition',
@@ -29,7 +30,7 @@ describe('the one list of resource types (issue 9)', () => {
   });
 
   it('serves only the listed types', () => {
-    expect(SUPPORTED_TYPES).toHaveLength(18);
+    expect(SUPPORTED_TYPES).toHaveLength(19);
     expect(isSupportedType('Patient')).toBe(true);
     expect(isSupportedType('Medication')).toBe(false);
     expect(isSupportedType('toString')).toBe(false);

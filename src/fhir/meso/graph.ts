@@ -65,6 +65,18 @@ export function itemKeyOf(resource: Resource, documentId: string): string | unde
   return value?.slice(prefix.length);
 }
 
+/** The id of the document a graph holds: the document identifier on its CarePlan. */
+export function documentIdOf(graph: Graph): string | undefined {
+  return graph.root.identifier?.find((i) => i.system === MESO_DOCUMENT_SYSTEM)?.value;
+}
+
+/** The local id of a document-owned item: its item key after `keyPrefix` (e.g. `RelatedPerson/`). */
+export function localIdOf(graph: Graph, resource: Resource, keyPrefix: string): string | undefined {
+  const documentId = documentIdOf(graph);
+  const key = documentId ? itemKeyOf(resource, documentId) : undefined;
+  return key?.startsWith(keyPrefix) ? key.slice(keyPrefix.length) : undefined;
+}
+
 /**
  * What a reference points to: a planned set (placeholders) or a stored graph (`Type/id`). Everything a document
  * maps to is reachable by references from its CarePlan (`root`); the Provenance of the latest import is the

@@ -184,6 +184,21 @@ export class FhirRepository {
     return this.deps.index.findMatches(this.queryable, resourceType, params, MAX_CONDITIONAL_MATCHES);
   }
 
+  /**
+   * Whether the access policy would allow this change for the caller (nothing is written), for an import that
+   * keeps what it may not change instead of failing as a whole. Run it in the transaction that then writes.
+   */
+  async mayWrite(ctx: RequestContext, change: WriteChange): Promise<boolean> {
+    if (!this.deps.access || !ctx.caller) return true;
+    try {
+      await this.deps.access.checkWrite(this.queryable, ctx, change);
+      return true;
+    } catch (err) {
+      if (err instanceof FhirError && err.status === 403) return false;
+      throw err;
+    }
+  }
+
   async create(ctx: RequestContext, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
     if (options.matchedId) {
       const matchedId = options.matchedId;

@@ -100,13 +100,7 @@ export function decodeBody(raw: Buffer, contentType: string | undefined): string
 /** Parses a body as a FHIR resource; malformed input and excessive nesting are 400 with a precise message. */
 export function parseBody(text: string, format: Format, maxDepth: number): Resource {
   if (format === 'xml') return rejectBadText(xmlToResource(text, { maxDepth }));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new FhirError(400, [issue('structure', `The body is not valid JSON: ${(err as Error).message}`)]);
-  }
-  rejectProblem(bodyProblem(value, maxDepth), maxDepth);
+  const value = parseJson(text, maxDepth);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FhirError(400, [issue('structure', 'The body must be a JSON object with a resourceType')]);
   }
@@ -115,6 +109,21 @@ export function parseBody(text: string, format: Format, maxDepth: number): Resou
     throw new FhirError(400, [issue('required', 'The body has no resourceType', 'resourceType')]);
   }
   return value as Resource;
+}
+
+/**
+ * Parses any JSON body (a FHIR resource, or a MESO document) with the same limits: malformed JSON, excessive
+ * nesting, NUL and unpaired surrogates are 400 with a precise message.
+ */
+export function parseJson(text: string, maxDepth: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new FhirError(400, [issue('structure', `The body is not valid JSON: ${(err as Error).message}`)]);
+  }
+  rejectProblem(bodyProblem(value, maxDepth), maxDepth);
+  return value;
 }
 
 // PostgreSQL text and jsonb cannot hold U+0000, and no FHIR string needs it.

@@ -34,3 +34,12 @@ export function organisationFromFhir(o: Organization): Organisation {
     address: addressFromFhir(o.address?.[0]),
   });
 }
+
+/**
+ * The organisation a reference resolves to: the one shared Organization of its URA (normalize.ts rule 2). A
+ * reference may carry the mention's own name in `display` for readers ("Zorggroep X, locatie Y"); the
+ * document reads back the Organization.
+ */
+export function referencedOrganisation(resolved: Organization | undefined): Organisation {
+  return resolved ? organisationFromFhir(resolved) : { name: '', ura: '' };
+}
