@@ -15,9 +15,7 @@ import { createSecurity } from './http/security/security-layer';
 import { answerClientError } from './http/client-error';
 import { assertPortFree, listen } from './http/listen';
 import { startJobs, startOutboxPublisher, type Jobs } from './jobs/worker';
-import type { NotificationDeps } from './jobs/subscription-delivery';
-import type { FhirRepository } from './fhir/repository';
-import { activateSubscription, subscriptionRules } from './fhir/subscriptions/rules';
+import { backgroundJobs, writeRules } from './background';
 
 export interface RunningService {
   /** Origin, e.g. http://127.0.0.1:8080 */
@@ -51,28 +49,20 @@ export async function startService(
     if (related) logger.info({ resources: related }, 'care relations rebuilt');
     const security = await createSecurity(db, config, logger);
     const { accessGuard: access, audit, auditReader } = security;
-    // The write path exists only once the engine is built; a delivery that needs it before then is retried.
-    const bound: { repository?: FhirRepository } = {};
-    const notifications: NotificationDeps = {
-      db: db.pool,
-      access,
-      callerOf: (clientId) => security.clients.callerOf(clientId),
-      retry: config.subscriptions,
-      repository: () => bound.repository,
-      logger,
-    };
+    // The write path exists only once the engine is built; a job that needs it before then is retried.
+    const callerOf = (clientId: string) => security.clients.callerOf(clientId);
+    const background = backgroundJobs(db, config, { access, callerOf, logger });
+    const { notifications, afterCommit } = background;
     const sealIntervalMs = config.auditSealIntervalMs;
-    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs, logger, notifications });
+    if (config.runJobs) jobs = await startJobs(db, { sealIntervalMs, logger, notifications, afterCommit });
     else publisher = await startOutboxPublisher(db, logger);
     const outbox = jobs?.outbox ?? publisher?.outbox;
     const smart = security.config;
-    const beforeStore = [subscriptionRules(config.subscriptions)];
-    const normalize = activateSubscription;
     const engine = await buildFhirEngine({
       ...{ db, config, access, audit, auditReader, outbox, smart },
-      ...{ beforeStore, normalize },
+      ...writeRules(config),
     });
-    bound.repository = engine.executor.repository;
+    background.bind(engine.executor.repository);
     const app = createApp({
       ...config,
       executor: engine.executor,

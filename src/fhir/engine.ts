@@ -18,6 +18,8 @@ import { checkBusinessRules } from './validation/business-rules';
 import { findMatches, search, supportedIncludes, supportedSearchParams } from './search/search';
 import { indexResource, removeIndexes, storeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
+import { withPlanSummary } from './careplan/plan-summary';
+import { requiresProvenance, writeProvenance } from './careplan/plan-provenance';
 import { ReleaseGate } from './release/release-gate';
 
 export interface FhirEngine {
@@ -66,6 +68,8 @@ export async function buildFhirEngine(deps: {
     beforeStore: deps.beforeStore,
     normalize: deps.normalize,
     narrative: withNarrative,
+    derive: withPlanSummary,
+    provenance: { required: requiresProvenance, build: writeProvenance },
   });
   const operations = new Map<string, OperationHandler>([
     ['validate', validateOperation(conformance)],

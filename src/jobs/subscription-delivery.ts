@@ -6,6 +6,9 @@ import type { FhirRepository } from '../fhir/repository';
 import { subscriptionsFor, type MatchDeps } from '../fhir/subscriptions/matcher';
 import { notificationOf } from '../fhir/subscriptions/payload';
 import { resourceStore } from '../store/resource-store';
+import type { Database } from '../store/database';
+import { jobExecutor } from '../store/job-executor';
+import { claimNotification } from '../store/subscriptions';
 import type { AfterCommit } from './outbox';
 
 /** One notification: a Subscription and the version it is about. */
@@ -19,6 +22,8 @@ interface Delivery {
 }
 
 export interface NotificationDeps extends MatchDeps {
+  /** For the transaction that claims a notification and queues its delivery together. */
+  database: Pick<Database, 'transaction'>;
   retry: Pick<SubscriptionConfig, 'retryLimit' | 'retryDelaySeconds'>;
   /** The write path, bound once the FHIR engine is built: marking a Subscription `error` is a new version. */
   repository(): FhirRepository | undefined;
@@ -27,7 +32,10 @@ export interface NotificationDeps extends MatchDeps {
 
 const TIMEOUT_MS = 10_000;
 
-/** The afterCommit consumer: one delivery job per (Subscription, version), deduplicated across instances. */
+/**
+ * The afterCommit consumer: one delivery job per (Subscription, version). The claim row and the job commit
+ * together, so a second instance, or a retry of the outbox batch, queues nothing again.
+ */
 export function subscriptionConsumer(boss: PgBoss, deps: NotificationDeps): AfterCommit {
   return async (change) => {
     for (const subscription of await subscriptionsFor(deps, change)) {
@@ -37,8 +45,10 @@ export function subscriptionConsumer(boss: PgBoss, deps: NotificationDeps): Afte
         id: change.id,
         versionId: change.versionId,
       };
-      const key = `${subscription.id}|${change.resourceType}/${change.id}/${change.versionId}`;
-      await boss.send(SUBSCRIPTION_DELIVERY, data, { singletonKey: key });
+      await deps.database.transaction(async (tx) => {
+        if (await claimNotification(tx, data))
+          await boss.send(SUBSCRIPTION_DELIVERY, data, { db: jobExecutor(tx) });
+      });
     }
   };
 }

@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Provenance, Resource } from '@medplum/fhirtypes';
 import type { AccessRestriction } from './access-restriction';
 import type { Caller } from './caller';
 import type { Logger } from 'pino';
@@ -15,6 +15,8 @@ export interface RequestContext {
   deadline?: number;
   /** The request's logger (its lines carry the request id), for faults that do not end the request. */
   logger?: Logger;
+  /** The X-Provenance header (as Medplum and HAPI take it): why and on whose behalf the client writes. */
+  provenance?: Provenance;
 }
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';

@@ -145,6 +145,20 @@ export const resourceStore = {
   },
 
   /**
+   * Replaces the content of a version written in this same transaction (nobody has seen it yet), in the history
+   * and, while it is current, in the current table. For content the server derives once the whole transaction is
+   * known (src/fhir/repository: derived content); never for a committed version.
+   */
+  async rewriteContent(q: Queryable, v: StoredVersion): Promise<void> {
+    await q.query(
+      `WITH v AS (
+         UPDATE resource_version SET content = $4 WHERE resource_type = $1 AND id = $2 AND version_id = $3)
+       UPDATE resource SET content = $4 WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+      [v.resourceType, v.id, v.versionId, v.resource ?? null],
+    );
+  },
+
+  /**
    * A page of versions, newest first, filtered (type, time, access) in SQL before the LIMIT, so a page is full
    * whenever more versions are visible; paged by `seq` so that concurrent writes do not shift pages.
    */

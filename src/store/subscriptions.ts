@@ -25,6 +25,23 @@ export async function saveSubscription(q: Queryable, row: SubscriptionRow): Prom
 
 export async function removeSubscription(q: Queryable, id: string): Promise<void> {
   await q.query('DELETE FROM subscription WHERE id = $1', [id]);
+  await q.query('DELETE FROM subscription_notification WHERE subscription_id = $1', [id]);
+}
+
+/**
+ * Claims the notification of one version to one Subscription (migration 009): true the first time only, so that
+ * the delivery job is queued once across instances and outbox retries. Run it in the transaction that queues it.
+ */
+export async function claimNotification(
+  q: Queryable,
+  n: { subscriptionId: string; resourceType: string; id: string; versionId: number },
+): Promise<boolean> {
+  const res = await q.query(
+    `INSERT INTO subscription_notification (subscription_id, resource_type, id, version_id)
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+    [n.subscriptionId, n.resourceType, n.id, n.versionId],
+  );
+  return res.rowCount === 1;
 }
 
 /** The client that created the Subscription, if it is known. */

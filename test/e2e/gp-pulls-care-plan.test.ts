@@ -1,17 +1,30 @@
 import Client from 'fhir-kit-client';
-import type { Bundle, CarePlan, CareTeam, Condition, Patient } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CapabilityStatement,
+  CarePlan,
+  CareTeam,
+  Condition,
+  Patient,
+  Resource,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
 import { newFromExample } from '../support/fixtures';
 import {
   BSN,
   byDemoId,
   byIdentifier,
+  DEMO_ID,
   entries,
   idsOf,
+  ORG_URA,
+  REFERRAL_KIND,
   refOf,
   refused,
   resourcesOf,
   tick,
+  URA,
 } from './e2e-helpers';
 
 /**
@@ -36,17 +49,128 @@ afterAll(() => server.close());
 
 const ZORGBEHANDELPLAN = 'http://snomed.info/sct|135411000146103';
 
+/** The includes of the HIS's one query (README "GP (HIS): het zorgbehandelplan ophalen"). */
+const PLAN_INCLUDES = {
+  _include: [
+    'CarePlan:subject',
+    'CarePlan:care-team',
+    'CarePlan:goal',
+    'CarePlan:condition',
+    'CarePlan:activity-reference',
+  ],
+  _revinclude: ['CarePlan:part-of'],
+  '_include:iterate': [
+    'CareTeam:participant',
+    'PractitionerRole:practitioner',
+    'PractitionerRole:organization',
+  ],
+};
+
 /** The HIS's one query: the current zorgbehandelplan by BSN with everything it points to. */
 const planQuery = (bsn: string) => ({
   'patient.identifier': `${BSN}|${bsn}`,
   status: 'active',
   category: ZORGBEHANDELPLAN,
-  _include: ['CarePlan:care-team', 'CarePlan:goal', 'CarePlan:condition', 'CarePlan:subject'],
-  _revinclude: 'CarePlan:part-of',
-  '_include:iterate': 'CareTeam:participant',
+  ...PLAN_INCLUDES,
 });
 
+/** `Type/first identifier value`: how the demo data names a resource, whatever id the server gave it. */
+const demoKey = (r: Resource) =>
+  `${r.resourceType}/${(r as { identifier?: Array<{ value?: string }> }).identifier?.[0]?.value}`;
+
 describe('the GP EHR pulls the zorgbehandelplan by BSN', () => {
+  let escalation: ServiceRequest;
+
+  beforeAll(async () => {
+    // An open escalation (advice from the behandelnetwerk) is one of the plan's actions: CarePlan.activity.reference.
+    const plan = await byDemoId<CarePlan>(meso, 'CarePlan', 'client-1-zorgbehandelplan');
+    const role = await byDemoId(meso, 'PractitionerRole', 'specialist-ouderengeneeskunde-role');
+    const org = await byIdentifier(meso, 'Organization', URA, ORG_URA.vvt);
+    escalation = (await meso.create({
+      resourceType: 'ServiceRequest',
+      body: {
+        resourceType: 'ServiceRequest',
+        identifier: [{ system: DEMO_ID, value: 'client-1-escalatie-advies' }],
+        status: 'active',
+        intent: 'order',
+        category: [{ coding: [{ system: 'http://snomed.info/sct', code: '3457005' }] }],
+        code: {
+          coding: [
+            { system: REFERRAL_KIND, code: 'escalatie-advies', display: 'Escalatie behandelnetwerk: advies' },
+          ],
+        },
+        subject: plan.subject,
+        authoredOn: '2026-10-12',
+        requester: { reference: refOf(role), type: 'PractitionerRole' },
+        performer: [{ reference: refOf(org), type: 'Organization' }],
+      } as never,
+    })) as unknown as ServiceRequest;
+    await meso.update({
+      resourceType: 'CarePlan',
+      id: plan.id as string,
+      body: {
+        ...plan,
+        activity: [{ reference: { reference: refOf(escalation), type: 'ServiceRequest' } }],
+      } as never,
+    });
+  });
+
+  it('returns exactly the plan graph: plan, patient, team, roles, professionals, organisations, problems, goals, actions', async () => {
+    const bundle = (await gp.search({
+      resourceType: 'CarePlan',
+      searchParams: planQuery('999911120'),
+    })) as unknown as Bundle;
+    expect(resourcesOf(bundle, undefined, 'match').map(demoKey)).toEqual([
+      'CarePlan/client-1-zorgbehandelplan',
+    ]);
+    expect(resourcesOf(bundle, undefined, 'include').map(demoKey).sort()).toEqual(
+      [
+        'Patient/999911120',
+        'CareTeam/client-1-careteam',
+        'PractitionerRole/huisarts-role',
+        'PractitionerRole/specialist-ouderengeneeskunde-role',
+        'PractitionerRole/verpleegkundig-specialist-role',
+        'PractitionerRole/wijkverpleegkundige-role',
+        'RelatedPerson/client-1-mantelzorger',
+        'Practitioner/01012345',
+        'Practitioner/98012346',
+        'Practitioner/98012347',
+        'Practitioner/75012348',
+        `Organization/${ORG_URA.gp}`,
+        `Organization/${ORG_URA['meso-team']}`,
+        `Organization/${ORG_URA.vvt}`,
+        'Condition/client-1-problem-1',
+        'Condition/client-1-problem-2',
+        'Condition/client-1-problem-3',
+        'Goal/client-1-goal-1',
+        'Goal/client-1-goal-2',
+        'CarePlan/client-1-hulp-van-anderen',
+        'ServiceRequest/client-1-escalatie-advies',
+      ].sort(),
+    );
+    // The team's contact details come along on the roles (telecom), the SO's organisation is the managing one.
+    const so = resourcesOf(bundle, 'PractitionerRole', 'include').find(
+      (r) => demoKey(r) === 'PractitionerRole/specialist-ouderengeneeskunde-role',
+    ) as { organization?: { reference?: string } };
+    expect(resourcesOf(bundle, 'Organization', 'include').map(refOf)).toContain(so.organization?.reference);
+  });
+
+  it('the CapabilityStatement lists every include and revinclude of that search', async () => {
+    const statement = (await gp.capabilityStatement()) as unknown as CapabilityStatement;
+    const resources = statement.rest?.[0].resource ?? [];
+    const of = (type: string) => resources.find((r) => r.type === type);
+    for (const include of [...PLAN_INCLUDES._include, ...PLAN_INCLUDES['_include:iterate']]) {
+      const [type] = include.split(':');
+      expect({ type, includes: of(type)?.searchInclude }).toEqual({
+        type,
+        includes: expect.arrayContaining([include]),
+      });
+    }
+    expect(of('CarePlan')?.searchRevInclude).toEqual(expect.arrayContaining(PLAN_INCLUDES._revinclude));
+    const params = (of('CarePlan')?.searchParam ?? []).map((p) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['patient', 'status', 'category', '_lastUpdated']));
+  });
+
   it('gets the plan with care team, roles, problems, goals, the patient and the sub-plans in one query', async () => {
     const bundle = (await gp.search({
       resourceType: 'CarePlan',
@@ -139,6 +263,23 @@ describe('the GP EHR pulls the zorgbehandelplan by BSN', () => {
     expect(div).toMatch(/Problemen/);
     expect(div).toContain('Dementie');
     expect(div).not.toMatch(/\b(Goals|Problems|Care team|Status: active)\b/);
+    // The summary of the resolved graph: team with roles and phone numbers, goals, actions with who is
+    // responsible, the treatment limit and the next evaluation.
+    const text = div.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'Regiebehandelaar (hoofdbehandelaar): Ingrid van der Veen (Specialist ouderengeneeskunde',
+    );
+    expect(text).toMatch(
+      /Behandelaar \(huisarts\): Jeroen Wierenga \(Huisarts, Huisartsenpraktijk De Brink\)/,
+    );
+    expect(text).toContain('Mevrouw blijft veilig thuis wonen en valt niet meer');
+    expect(text).toContain(
+      'Escalatie behandelnetwerk: advies; verantwoordelijk: Zorggroep Het Drentse Erf; actief',
+    );
+    expect(text).toContain('Dochter doet de boodschappen en zet de medicatie klaar');
+    expect(text).toContain('Wilsverklaring: Niet reanimeren verklaring');
+    expect(text).toContain('Volgende evaluatie 14 december 2026');
+    expect(div).not.toMatch(/<script/i);
     for (const resource of resourcesOf(bundle, undefined, 'include')) {
       if (
         [
@@ -202,6 +343,47 @@ describe('the GP EHR polls for changes', () => {
       searchParams: { _lastUpdated: `gt${updated.meta?.lastUpdated}` },
     })) as unknown as Bundle;
     expect(resourcesOf(again, undefined, 'match')).toHaveLength(0);
+  });
+
+  it('CarePlan?patient=…&_lastUpdated=gt<instant> polls one patient, and _history shows each version', async () => {
+    const patient = await byIdentifier<Patient>(gp, 'Patient', BSN, '999901199');
+    const stored = await byDemoId<CarePlan>(meso, 'CarePlan', 'client-2-zorgbehandelplan');
+    const since = stored.meta?.lastUpdated as string;
+    const poll = async () =>
+      resourcesOf<CarePlan>(
+        (await gp.search({
+          resourceType: 'CarePlan',
+          searchParams: { patient: refOf(patient), _lastUpdated: `gt${since}` },
+        })) as unknown as Bundle,
+        undefined,
+        'match',
+      );
+    expect(await poll()).toHaveLength(0);
+    await tick();
+    const note = { text: 'Telefonisch overleg met de huisarts over de insulinedosering.' };
+    const updated = (await meso.update({
+      resourceType: 'CarePlan',
+      id: stored.id as string,
+      body: { ...stored, note: [...(stored.note ?? []), note] } as never,
+    })) as unknown as CarePlan;
+    expect((await poll()).map((p) => p.meta?.versionId)).toEqual([updated.meta?.versionId]);
+
+    // History: every version, newest first, each readable on its own (vread).
+    const history = (await gp.history({
+      resourceType: 'CarePlan',
+      id: stored.id as string,
+    })) as unknown as Bundle;
+    expect(history.type).toBe('history');
+    const versions = (history.entry ?? []).map((e) => e.resource?.meta?.versionId);
+    const newest = Number(updated.meta?.versionId);
+    expect(versions).toEqual(Array.from({ length: newest }, (_, i) => String(newest - i)));
+    expect(history.entry?.[0].response?.status).toMatch(/^200/);
+    const previous = (await gp.vread({
+      resourceType: 'CarePlan',
+      id: stored.id as string,
+      version: String(newest - 1),
+    })) as unknown as CarePlan;
+    expect(previous.note ?? []).not.toContainEqual(note);
   });
 
   it('a display-only HIS sees the change in the narrative too (a generated narrative is not left stale)', async () => {

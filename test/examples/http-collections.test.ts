@@ -96,7 +96,7 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.http'));
 
 it('has a collection for each documented use case, and every request says what it expects', () => {
   expect(files.sort()).toEqual(
-    expect.arrayContaining(['gp-pulls-care-plan.http', 'platform-queries-episodes.http', 'vvt-posts-referral.http']),
+    expect.arrayContaining(['gp.http', 'platform-queries-episodes.http', 'vvt-posts-referral.http']),
   );
   for (const file of files)
     for (const request of parseCollection(path.join(DIR, file)).requests)

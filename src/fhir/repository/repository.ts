@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { ProvenanceInput } from '../careplan/plan-provenance';
+import {
+  headerFault,
+  newScope,
+  noteProvenance,
+  provenanceDue,
+  rederive,
+  type TransactionScope,
+} from './transaction-end';
 import type { Database, Queryable } from '../../store/database';
 import type { ResourceIndex } from '../../store/lookups/index-rows';
 import {
@@ -9,7 +18,7 @@ import {
   type HistoryQuery,
 } from '../../store/resource-store';
 import type { RequestContext, WriteChange } from '../../kernel/request-context';
-import { NO_OUTBOX, type AccessGuard, type AuditSink, type Outbox, type ResourceChange } from '../ports';
+import { NO_OUTBOX, type AccessGuard, type AuditSink, type Outbox } from '../ports';
 import { badRequest, FhirError, gone, issue, notFound, preconditionFailed } from '../../kernel/outcome';
 import { isValidId } from '../../kernel/resource-types';
 import { parseCriteria } from '../search/criteria';
@@ -55,6 +64,16 @@ export interface RepositoryDeps {
   narrative?: (resource: Resource) => Resource;
   /** Server-set content before validation (prepare.ts). */
   normalize?: (resource: Resource) => Resource;
+  /**
+   * Content the server derives from other resources, in the transaction after beforeStore (the zorgbehandelplan's
+   * narrative, src/fhir/careplan/plan-summary.ts). It must not change what is validated or indexed.
+   */
+  derive?: (resource: Resource, q: Queryable) => Promise<Resource>;
+  /** Writes that must leave a Provenance (the zorgbehandelplan) and how it reads (src/fhir/careplan). */
+  provenance?: {
+    required(resource: Resource | undefined): boolean;
+    build(input: ProvenanceInput): Resource;
+  };
 }
 
 export interface WriteResult {
@@ -74,12 +93,6 @@ export interface WriteOptions {
   assignedId?: string;
   /** Transactions: the existing resource an ifNoneExist matched when ids were decided. */
   matchedId?: string;
-}
-
-/** The connection a transaction-bound repository holds, and the changes its commit will publish. */
-interface TransactionScope {
-  tx: Queryable;
-  changes: ResourceChange[];
 }
 
 const MAX_CONDITIONAL_MATCHES = 2;
@@ -113,11 +126,25 @@ export class FhirRepository {
     if (this.scope) return fn(this);
     // No audit lock here: the audit row is one INSERT, and the chain is sealed after commit (issue 9).
     return this.deps.db.transaction(async (tx) => {
-      const scope: TransactionScope = { tx, changes: [] };
-      const result = await fn(new FhirRepository(this.deps, scope));
+      const scope = newScope(tx);
+      const repo = new FhirRepository(this.deps, scope);
+      const result = await fn(repo);
+      // A transaction Bundle may write what a derived summary shows after the resource that shows it.
+      if (scope.changes.length > 1) await rederive(scope, this.deps.derive);
+      await repo.recordProvenance(scope);
       if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
       return result;
     });
+  }
+
+  /** The server's Provenance of the transaction's writes that need one (transaction-end.ts). */
+  private async recordProvenance(scope: TransactionScope): Promise<void> {
+    const build = this.deps.provenance?.build;
+    if (!build) return;
+    for (const input of provenanceDue(scope)) {
+      const ctx = { requestId: input.requestId, baseUrl: input.baseUrl };
+      await headerFault(input, () => this.create(ctx, build(input)));
+    }
   }
 
   async read(ctx: RequestContext, resourceType: string, id: string): Promise<StoredVersion> {
@@ -259,6 +286,15 @@ export class FhirRepository {
       await resourceStore.write(q, version);
       await this.deps.index.removeIndexes(q, resourceType, id);
       await repo.afterWrite(ctx, version, 'delete');
+      if (repo.scope)
+        noteProvenance(
+          repo.scope,
+          this.deps.provenance,
+          ctx,
+          version,
+          'delete',
+          previous.resource as Resource,
+        );
       return version;
     });
   }
@@ -361,9 +397,10 @@ export class FhirRepository {
       previous: previous?.resource,
     });
     await this.runBeforeStore(ctx, interaction, checked, previous);
-    version.resource = stored;
+    version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
+    if (version.resource !== stored) this.scope?.derived.set(`${resourceType}/${id}`, version);
     await resourceStore.write(q, version);
-    const rows = index ?? this.deps.index.indexResource(stored);
+    const rows = index ?? this.deps.index.indexResource(version.resource);
     // A deletion retired its rows (removeIndexes): only a current version has rows to replace.
     await this.deps.index.storeIndexes(
       q,
@@ -374,6 +411,8 @@ export class FhirRepository {
       interaction === 'create',
     );
     await this.afterWrite(ctx, version, interaction);
+    if (this.scope)
+      noteProvenance(this.scope, this.deps.provenance, ctx, version, interaction, version.resource);
     return { version, status: interaction === 'create' ? 201 : 200, readable: true };
   }
 

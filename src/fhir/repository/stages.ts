@@ -8,8 +8,9 @@ import type { ResourceChange } from '../ports';
 /**
  * The stages of a write, in order:
  * 1. prepare (prepare.ts), outside any transaction: default profile, validation, narrative, index extraction;
- * 2. in the transaction: version check (If-Match, conditional match), access policy, beforeStore, the inserts,
- *    the audit row and the outbox row;
+ * 2. in the transaction: version check (If-Match, conditional match), access policy, beforeStore, derived content
+ *    (the zorgbehandelplan's summary), the inserts and the audit row; once all writes of the transaction are done
+ *    (transaction-end.ts): derived content again, the server's Provenance of a plan write, the outbox rows;
  * 3. afterCommit: the outbox's consumers (src/jobs/outbox.ts), after the commit, with retries.
  */
 

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Logger } from 'pino';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Provenance, Resource } from '@medplum/fhirtypes';
 import type { Executor } from '../interactions/execute';
 import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
 import type { RequestContext } from '../../kernel/request-context';
@@ -35,6 +35,7 @@ export function fhirRouter(options: FhirRouterOptions): express.Router {
     const ctx = requestContext(req, res, options.baseUrl);
     try {
       format = responseFormat(queryValue(req, '_format'), req.get('accept'));
+      ctx.provenance = provenanceHeader(req.get('x-provenance'));
       const response = await options.executor.execute(ctx, toFhirRequest(req, options));
       send(res, response, format, queryValue(req, '_pretty') === 'true');
     } catch (err) {
@@ -44,6 +45,24 @@ export function fhirRouter(options: FhirRouterOptions): express.Router {
     }
   });
   return router;
+}
+
+/** X-Provenance: a Provenance resource as JSON; its target and recorded are set by the server. */
+function provenanceHeader(value: string | undefined): Provenance | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const resourceType = (parsed as { resourceType?: unknown } | undefined)?.resourceType;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || resourceType !== 'Provenance')
+    throw badRequest(
+      'The X-Provenance header must hold one Provenance resource as JSON (e.g. {"resourceType":"Provenance","reason":[…]}); leave it out to let the server record the write',
+      'X-Provenance',
+    );
+  return parsed as Provenance;
 }
 
 export function baseUrlOf(req: Request, configured?: string): string {

@@ -44,10 +44,16 @@ export function patientCompartment(resource: Resource): string[] {
 }
 
 /**
- * Outside the R4 compartment, a referral Task is about its patient all the same (`patient` = Task.for). The access
+ * Outside the R4 compartment, a referral Task is about its patient all the same (`patient` = Task.for), and so is
+ * a Provenance of a plan (`target-patient`). The access
  * policy shows a Task through this reference rule, write checks and the audit trail name its patient by it.
  */
-export const PATIENT_REFERENCE_PARAMS: Readonly<Record<string, readonly string[]>> = { Task: ['patient'] };
+export const PATIENT_REFERENCE_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  Task: ['patient'],
+  // R4 puts a Provenance under a patient only when it targets the Patient itself; the Provenance of a plan names
+  // her with R5's Provenance.patient (profiles/meso SearchParameter-Provenance-target-patient).
+  Provenance: ['target-patient'],
+};
 
 /** Every patient a resource is about: its compartment and the PATIENT_REFERENCE_PARAMS targets. */
 export function patientsAbout(resource: Resource): string[] {
