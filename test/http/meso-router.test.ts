@@ -3,12 +3,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { mesoRouter } from '../../src/http/meso-router';
-import { buildFhirEngine } from '../../src/fhir/engine';
-import { AccessPolicy } from '../../src/security/access-policy';
 import type { Caller } from '../../src/kernel/caller';
 import type { Database } from '../../src/store/database';
 import { createTestDatabase } from '../support/test-database';
-import { MESO_TEAM } from '../fhir/meso/support/import-support';
+import { engineFor, MESO_TEAM } from '../fhir/meso/support/import-support';
 import { example, MINI_MAPPING } from '../fhir/meso/support/mini-mapping';
 
 /**
@@ -23,17 +21,7 @@ let caller: Caller = MESO_TEAM;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const engine = await buildFhirEngine({
-    db,
-    access: new AccessPolicy({ partyCacheMs: 0 }),
-    config: {
-      baseUrl: 'http://localhost:8080/fhir',
-      defaultCount: 20,
-      maxCount: 100,
-      maxBundleEntries: 100,
-      pseudonymKey: 'meso-router-test-pseudonym-key-0123456789',
-    },
-  });
+  const engine = await engineFor(db);
   const app = express();
   app.use((_req, res, next) => {
     res.locals.requestId = 'meso-router-test';

@@ -29,9 +29,9 @@ export const mesoCtx = (requestId = 'meso-import-test'): RequestContext => ({
 /** Without a caller: the service itself (setting up data the test needs). */
 export const serviceCtx: RequestContext = { requestId: 'meso-setup', baseUrl: 'http://localhost:8080/fhir' };
 
-/** The write path as the service builds it, with the real access policy (no party cache). */
-export async function repositoryFor(db: Database): Promise<FhirRepository> {
-  const engine = await buildFhirEngine({
+/** The FHIR engine as the service builds it, with the real access policy (no party cache). */
+export function engineFor(db: Database): ReturnType<typeof buildFhirEngine> {
+  return buildFhirEngine({
     db,
     access: new AccessPolicy({ partyCacheMs: 0 }),
     config: {
@@ -42,7 +42,11 @@ export async function repositoryFor(db: Database): Promise<FhirRepository> {
       pseudonymKey: 'meso-import-test-pseudonym-key-0123456789',
     },
   });
-  return engine.executor.repository;
+}
+
+/** The write path as the service builds it. */
+export async function repositoryFor(db: Database): Promise<FhirRepository> {
+  return (await engineFor(db)).executor.repository;
 }
 
 export async function versionCount(db: Database): Promise<number> {
