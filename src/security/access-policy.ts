@@ -240,7 +240,9 @@ export class AccessPolicy implements AccessGuard {
       references: [...orgRefs, ...roles.map((id) => `PractitionerRole/${id}`)],
       identifiers,
     };
-    if (this.options.partyCacheMs !== 0) this.parties.set(key, party);
+    // A party whose Organization is not stored yet is not cached: its first import creates it, and the next
+    // request must see it rather than wait out the cache.
+    if (this.options.partyCacheMs !== 0 && orgRefs.size > 0) this.parties.set(key, party);
     return party;
   }
 
