@@ -21,6 +21,11 @@ import { dateTimeToFhir } from './datatypes/date-time';
  * 4. A date-time comes back spelled as FHIR's dateTime: `T` and `Z` upper case, offset `+hh:mm`. The schema
  *    (RFC 3339) also allows `2026-11-20 14:00:00+0100`, which FHIR refuses; the instant is the same
  *    (datatypes/date-time.ts). Applies to the document's date and escalations' requestedAt.
+ *
+ * Not a rule of this function, because it depends on what is stored: shared resources (Patient, Practitioner,
+ * Organization) are matched, not owned. What the document omits but the stored resource has (a demo
+ * organisation's address) reads back as stored, and a directory entry the caller may not change is kept as
+ * stored (the import's answer lists it). The round trip holds exactly for identifiers no other source shares.
  */
 export function normalizeDocument(doc: MesoCarePlanDocument): MesoCarePlanDocument {
   return dropEmpty(fhirDateTimes(oneResourcePerIdentifier(doc))) as MesoCarePlanDocument;
