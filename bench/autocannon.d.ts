@@ -10,6 +10,8 @@ declare module 'autocannon' {
       body?: string | Buffer;
       /** Called before each request is sent: returns the request to send (a fresh body, say). */
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      /** Called with every response to this request: its status and body. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Options {

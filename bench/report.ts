@@ -7,6 +7,7 @@ import type { BenchSettings, TargetKind } from './settings';
 import { TARGET_LABELS } from './targets/protocol';
 import type { ValidationReport } from './validation';
 import type { TargetRow, WriteScenarios } from './issue-targets';
+import type { MesoReport } from './run-meso';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -99,6 +100,8 @@ export interface BenchReport {
   /** Issue 9's write, audit and start-up rows (bench/issue-targets.ts), and each row's verdict. */
   write: WriteScenarios;
   targets?: TargetRow[];
+  /** Issue 10's MESO document scenarios (bench/run-meso.ts), each with its same-run reference. */
+  meso?: MesoReport;
   notes: string[];
 }
 

@@ -34,6 +34,7 @@ import { benchValidation } from './validation';
 import { regionMode, runRegionBench } from './region';
 import { formatTargets, targetRows } from './issue-targets';
 import { echoReferrals, measureColdStart, serviceWrites, withAuditProbe } from './run-write';
+import { formatMeso, serviceMeso } from './run-meso';
 
 import { serviceEnv } from './service-env';
 
@@ -201,6 +202,15 @@ async function main(): Promise<void> {
         settings,
         report.write,
       );
+      if (settings.mesoDuration > 0) {
+        log('MESO documents: import, re-import, new version, export, each beside its reference…');
+        const shape = {
+          duration: settings.mesoDuration,
+          connections: settings.mesoConnections,
+          warmup: Math.min(settings.warmup, 1),
+        };
+        report.meso = await serviceMeso(service, headers, paths.read, session, shape);
+      }
       const echo = peers.get('node-http');
       if (echo) await echoReferrals(echo, session, settings, report.write);
     }
@@ -253,6 +263,7 @@ async function main(): Promise<void> {
   for (const s of report.scenarios) process.stdout.write(`\n${formatScenario(s, settings)}\n`);
   if (report.validation) process.stdout.write(`\n${formatValidation(report.validation)}\n`);
   process.stdout.write(`\n${formatTargets(report.targets ?? [])}\n`);
+  if (report.meso) process.stdout.write(`\n${formatMeso(report.meso)}\n`);
   process.stdout.write(`\nNotes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   process.stdout.write(
     `\n\nTotal ${report.totalSeconds} s. Results: ${path.relative(process.cwd(), file)}\n`,

@@ -14,6 +14,13 @@ export interface BenchSettings {
   sample: number;
   /** Seconds of the validation micro-benchmark (BENCH_VALIDATION_SECONDS; 0 = skip). */
   validationSeconds: number;
+  /** Seconds per MESO document measurement (BENCH_MESO_DURATION; 0 = skip the MESO scenarios). */
+  mesoDuration: number;
+  /**
+   * Connections of the MESO scenarios and their references (BENCH_MESO_CONNECTIONS): one team's imports queue on
+   * the locks of the resources they share (the team's Organization, its Practitioners), so more only wait.
+   */
+  mesoConnections: number;
   /** Targets to measure besides the service, comma-separated (BENCH_TARGETS): node-http, express, medplum. */
   peers: PeerKind[];
 }
@@ -63,6 +70,8 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     batch: integer(env, 'BENCH_BATCH', 100),
     sample: Math.min(integer(env, 'BENCH_SAMPLE', 500), patients),
     validationSeconds: positive(env, 'BENCH_VALIDATION_SECONDS', 3, { allowZero: true }),
+    mesoDuration: positive(env, 'BENCH_MESO_DURATION', 4, { allowZero: true }),
+    mesoConnections: integer(env, 'BENCH_MESO_CONNECTIONS', 2),
     peers: peers as PeerKind[],
   };
 }
