@@ -74,7 +74,21 @@ async function sharedMatch(repo: FhirRepository, resource: Resource): Promise<Re
 export const identifiersOf = (r: Resource): Identifier[] =>
   (r as { identifier?: Identifier[] }).identifier ?? [];
 
-/** The business keys a shared resource is locked by while an import decides whether it exists. */
+/**
+ * The shared resources not stored yet (looked up without a lock). Only these need the lock below: an existing
+ * Organization or Practitioner is matched, and its row lock orders concurrent updates, so imports of one team
+ * (which all name the team's own Organization) do not queue behind each other.
+ */
+export async function missingShared(repo: FhirRepository, planned: readonly Planned[]): Promise<Planned[]> {
+  const missing: Planned[] = [];
+  for (const p of planned) if (p.shared && !(await sharedMatch(repo, p.resource))) missing.push(p);
+  return missing;
+}
+
+/**
+ * The business keys a new shared resource is locked by while an import decides whether it exists: two imports
+ * naming the same new professional must not both create her. Sorted, so two imports cannot deadlock.
+ */
 export function sharedLockKeys(planned: readonly Planned[]): string[] {
   const keys = planned
     .filter((p) => p.shared)

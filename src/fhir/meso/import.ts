@@ -15,6 +15,7 @@ import { loadStoredGraph, type StoredGraph } from './stored-graph';
 import {
   assignIds,
   identifiersOf,
+  missingShared,
   referenceMap,
   rewriteReferences,
   sharedLockKeys,
@@ -66,9 +67,10 @@ export async function importDocument(
   const doc = validDocument(input);
   const planned = withDocumentIdentifier(mapping.toFhir(doc), doc.document.id);
   return repo.withTransaction(async (tx) => {
-    // Sorted, after the document's own lock: two imports take shared locks in one order, so cannot deadlock.
     await lockDocumentImport(tx.queryable, `document|${doc.document.id}`);
-    for (const key of sharedLockKeys(planned)) await lockDocumentImport(tx.queryable, key);
+    // After the document's own lock, and only for shared resources that do not exist yet (import-ids.ts).
+    for (const key of sharedLockKeys(await missingShared(tx, planned)))
+      await lockDocumentImport(tx.queryable, key);
     const graph = await loadStoredGraph(tx, doc.document.id);
     const same = checkVersion(doc, graph, planned.filter((p) => p.key !== KEY.provenance).length);
     if (same) return same;
