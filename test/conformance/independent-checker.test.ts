@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, Resource } from '@medplum/fhirtypes';
 import type { Caller } from '../../src/kernel/caller';
 import type { RequestContext } from '../../src/kernel/request-context';
 import type { Database } from '../../src/store/database';
@@ -57,6 +57,7 @@ const GP: RequestContext = {
   } satisfies Caller,
 };
 
+const NEXT_EVALUATION = 'https://meso-zorg.nl/fhir/StructureDefinition/meso-ext-next-evaluation-date';
 const EXAMPLES = ['eenvoudig', 'escalatie-wilsverklaring', 'elv-episode'];
 const example = (name: string): unknown =>
   JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../examples/meso', `${name}.json`), 'utf8'));
@@ -172,6 +173,17 @@ describe('the checker itself', () => {
     const patient = await read('Patient');
     expect(unexplainedFor([{ ...patient, birthDate: '1950-13-01' } as Resource]).join('\n')).toMatch(
       /birthDate/,
+    );
+  });
+
+  it('reaches into extensions', async () => {
+    const plans = resourcesOf(await search(SERVICE, 'CarePlan', [['_count', '100']])) as CarePlan[];
+    const plan = plans.find((p) => p.extension?.some((e) => e.url === NEXT_EVALUATION)) as CarePlan;
+    const extension = (plan.extension ?? []).map((e) =>
+      e.url === NEXT_EVALUATION ? { url: e.url, valueDate: '2026-13-45' } : e,
+    );
+    expect(unexplainedFor([{ ...plan, extension }]).join('\n')).toMatch(
+      /Invalid date format @ CarePlan\.extension/,
     );
   });
 

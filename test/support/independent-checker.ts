@@ -5,10 +5,12 @@ import {
   loadDataType,
   OperationOutcomeError,
   validateResource,
+  validateTypedValue,
 } from '@medplum/core';
 import type {
   Bundle,
   ElementDefinition,
+  Extension,
   OperationOutcomeIssue,
   Resource,
   StructureDefinition,
@@ -20,11 +22,14 @@ import { buildSnapshots } from '../../src/fhir/validation/snapshots';
  * FHIRPath and primitive checks), given the same offline snapshots (made by fhir-snapshot-generator) that the
  * service's validator reads. Nothing of src/fhir/validation is used: only the snapshots, which are build output.
  *
- * Two adaptations make Medplum's parser accept the snapshots; each is what the FHIR spec says, or a check Medplum
+ * Three adaptations make Medplum's parser accept the snapshots; each is what the FHIR spec says, or a check Medplum
  * cannot do (then the slices are not checked here, and the service's validator stays the only one that does):
  * - an `extension`/`modifierExtension` element with named slices but no `slicing` gets the slicing every
  *   extension element has by definition ("Extensions are always sliced by (at least) url"); FSG leaves it out
  *   where the base element had none, and Medplum refuses a slice before its discriminator;
+ * - an extension slice typed by an extension profile, whose snapshot FSG did not expand, gets the `url` child
+ *   fixed to that profile's url (what the expanded snapshot would hold): without it Medplum matches no extension
+ *   to the slice and never checks it against its definition;
  * - slicing by a discriminator Medplum does not support (`profile`, `exists`: it throws
  *   "Unsupported slicing discriminator type") is removed with its slices.
  */
@@ -77,13 +82,26 @@ export function adaptForMedplum(sd: StructureDefinition): StructureDefinition {
     }
     out.push(el);
   }
+  const adapted: ElementDefinition[] = [];
   for (let i = 0; i < out.length; i++) {
     const el = out[i];
-    const isExtension = /(^|\.)(extension|modifierExtension)$/.test(el.path);
-    const sliced = out[i + 1]?.sliceName && out[i + 1].path === el.path;
-    if (isExtension && sliced && !el.slicing && !el.sliceName) el.slicing = EXTENSION_SLICING;
+    adapted.push(el);
+    if (!/(^|\.)(extension|modifierExtension)$/.test(el.path)) continue;
+    const next = out[i + 1];
+    if (next?.sliceName && next.path === el.path && !el.slicing && !el.sliceName)
+      el.slicing = EXTENSION_SLICING;
+    const url = el.sliceName ? el.type?.[0]?.profile?.[0] : undefined;
+    if (url && !out.some((o) => o.id === `${el.id}.url`))
+      adapted.push({
+        id: `${el.id}.url`,
+        path: `${el.path}.url`,
+        min: 1,
+        max: '1',
+        type: [{ code: 'uri' }],
+        fixedUri: url,
+      });
   }
-  return { ...sd, snapshot: { element: out } };
+  return { ...sd, snapshot: { element: adapted } };
 }
 
 export class IndependentChecker {
@@ -114,6 +132,23 @@ export class IndependentChecker {
     return new IndependentChecker(profiles, unloadable);
   }
 
+  /**
+   * Each extension against its own definition: Medplum matches an extension to its slice but checks it against
+   * the base Extension only (a wrong value[x] type passes), so the checker asks for the extension's profile itself.
+   */
+  private extensionIssues(resource: Resource): OperationOutcomeIssue[] {
+    return extensionsIn(resource, resource.resourceType).flatMap(({ at, extension }) => {
+      const profile = this.profiles.get(extension.url);
+      if (!profile) return [];
+      try {
+        return validateTypedValue({ type: 'Extension', value: extension }, { profile });
+      } catch (err) {
+        if (!(err instanceof OperationOutcomeError)) throw err;
+        return (err.outcome.issue ?? []).map((i) => ({ ...i, expression: [at, ...(i.expression ?? [])] }));
+      }
+    });
+  }
+
   /** Medplum's issues for a resource against every profile in its meta.profile. */
   check(resource: Resource): CheckerIssue[] {
     const name = `${resource.resourceType}/${resource.id}`;
@@ -122,11 +157,23 @@ export class IndependentChecker {
     return claimed.flatMap((url) => {
       const profile = this.profiles.get(url.split('|')[0]);
       if (!profile) return [issue(name, url, 'error', `profile not loaded: ${this.unloadable.get(url)}`, '')];
-      return medplumIssues(resource, profile).map((i) =>
+      return [...medplumIssues(resource, profile), ...this.extensionIssues(resource)].map((i) =>
         issue(name, url, i.severity, i.details?.text ?? i.diagnostics ?? '', (i.expression ?? []).join(', ')),
       );
     });
   }
+}
+
+/** Every extension in a resource, with its FHIRPath-ish location. */
+function extensionsIn(value: unknown, at: string, out: Array<{ at: string; extension: Extension }> = []) {
+  if (Array.isArray(value)) value.forEach((v, i) => extensionsIn(v, `${at}[${i}]`, out));
+  else if (value && typeof value === 'object')
+    for (const [key, child] of Object.entries(value)) {
+      if ((key === 'extension' || key === 'modifierExtension') && Array.isArray(child))
+        child.forEach((e: Extension, i) => out.push({ at: `${at}.${key}[${i}]`, extension: e }));
+      extensionsIn(child, `${at}.${key}`, out);
+    }
+  return out;
 }
 
 function medplumIssues(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
