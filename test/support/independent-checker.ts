@@ -67,32 +67,38 @@ function r4Bundle(file: string): StructureDefinition[] {
     .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
 }
 
-/** The snapshot as Medplum can read it (see the two adaptations above); the input is not changed. */
+/** The snapshot as Medplum can read it (see the adaptations above); the input is not changed. */
 export function adaptForMedplum(sd: StructureDefinition): StructureDefinition {
-  const elements = structuredClone(sd.snapshot?.element ?? []);
+  const elements = withoutUnsupportedSlicing(structuredClone(sd.snapshot?.element ?? []));
+  return { ...sd, snapshot: { element: withExtensionSlicing(elements) } };
+}
+
+/** Slicing by a discriminator Medplum cannot evaluate, removed with its slices. */
+function withoutUnsupportedSlicing(elements: ElementDefinition[]): ElementDefinition[] {
   const dropped: string[] = [];
-  const out: ElementDefinition[] = [];
-  for (const el of elements) {
+  return elements.filter((el) => {
     const id = el.id ?? el.path;
-    if (dropped.some((prefix) => id.startsWith(prefix))) continue;
-    const unsupported = el.slicing?.discriminator?.some((d) => !SUPPORTED_DISCRIMINATORS.has(d.type));
-    if (unsupported) {
+    if (dropped.some((prefix) => id.startsWith(prefix))) return false;
+    if (el.slicing?.discriminator?.some((d) => !SUPPORTED_DISCRIMINATORS.has(d.type))) {
       delete el.slicing;
       dropped.push(`${id}:`);
     }
+    return true;
+  });
+}
+
+/** Extension elements sliced by url, and each extension slice with its url, as an expanded snapshot has them. */
+function withExtensionSlicing(elements: ElementDefinition[]): ElementDefinition[] {
+  const out: ElementDefinition[] = [];
+  elements.forEach((el, i) => {
     out.push(el);
-  }
-  const adapted: ElementDefinition[] = [];
-  for (let i = 0; i < out.length; i++) {
-    const el = out[i];
-    adapted.push(el);
-    if (!/(^|\.)(extension|modifierExtension)$/.test(el.path)) continue;
-    const next = out[i + 1];
+    if (!/(^|\.)(extension|modifierExtension)$/.test(el.path)) return;
+    const next = elements[i + 1];
     if (next?.sliceName && next.path === el.path && !el.slicing && !el.sliceName)
       el.slicing = EXTENSION_SLICING;
     const url = el.sliceName ? el.type?.[0]?.profile?.[0] : undefined;
-    if (url && !out.some((o) => o.id === `${el.id}.url`))
-      adapted.push({
+    if (url && !elements.some((o) => o.id === `${el.id}.url`))
+      out.push({
         id: `${el.id}.url`,
         path: `${el.path}.url`,
         min: 1,
@@ -100,8 +106,8 @@ export function adaptForMedplum(sd: StructureDefinition): StructureDefinition {
         type: [{ code: 'uri' }],
         fixedUri: url,
       });
-  }
-  return { ...sd, snapshot: { element: adapted } };
+  });
+  return out;
 }
 
 export class IndependentChecker {
