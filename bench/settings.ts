@@ -17,8 +17,8 @@ export interface BenchSettings {
   /** Seconds per MESO document measurement (BENCH_MESO_DURATION; 0 = skip the MESO scenarios). */
   mesoDuration: number;
   /**
-   * Connections of the MESO scenarios and their references (BENCH_MESO_CONNECTIONS): one team's imports queue on
-   * the locks of the resources they share (the team's Organization, its Practitioners), so more only wait.
+   * Connections of the MESO scenarios and their references (BENCH_MESO_CONNECTIONS): an import is ~35 sequential
+   * writes, so on 2 cores a few concurrent imports fill the machine and more only queue.
    */
   mesoConnections: number;
   /** Targets to measure besides the service, comma-separated (BENCH_TARGETS): node-http, express, medplum. */
@@ -71,7 +71,7 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     sample: Math.min(integer(env, 'BENCH_SAMPLE', 500), patients),
     validationSeconds: positive(env, 'BENCH_VALIDATION_SECONDS', 3, { allowZero: true }),
     mesoDuration: positive(env, 'BENCH_MESO_DURATION', 4, { allowZero: true }),
-    mesoConnections: integer(env, 'BENCH_MESO_CONNECTIONS', 2),
+    mesoConnections: integer(env, 'BENCH_MESO_CONNECTIONS', 4),
     peers: peers as PeerKind[],
   };
 }
