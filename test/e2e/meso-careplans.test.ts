@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { CarePlan, OperationOutcome } from '@medplum/fhirtypes';
 import { projectPath } from '../../src/project-root';
 import { normalizeDocument } from '../../src/fhir/meso/normalize';
+import { formatDate } from '../../src/fhir/narrative/xhtml';
 import type { MesoCarePlanDocument } from '../../src/meso-document/document';
 import { startTestServer, type Role, type TestServer } from '../support/test-server';
 import { expectOutcome } from '../support/test-server';
@@ -80,8 +81,19 @@ describe.each(EXAMPLES)('POST and GET /meso/v1/careplans with %s (needs the sect
     const back = await call('meso-team', 'GET', `/meso/v1/careplans/${id}`);
     expect(back.status).toBe(200);
     expect(back.body).toEqual(normalizeDocument(doc));
+
+    // The plan as a GP reads it: a Dutch summary of the whole document, written in the import's transaction.
+    const plan = await call('meso-team', 'GET', first.headers.get('content-location') as string);
+    const div = (plan.body as CarePlan).text?.div ?? '';
+    const regie = doc.team.members.find((m) => m.id === doc.trajectory.regiebehandelaar);
+    expect(div).toContain(regie?.professional.name.ownName);
+    const [goal] = [...(doc.goals?.now ?? []), ...(doc.goals?.later ?? [])];
+    expect(div).toContain(escapeXml(goal.description));
+    expect(div).toContain(formatDate(doc.evaluation.nextEvaluationDate));
   });
 });
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 describe('refusals and bad input are OperationOutcomes', () => {
   const doc = JSON.stringify(example('eenvoudig'));
