@@ -1,10 +1,7 @@
 import { importFlows } from './support/import-flows';
 import { importDocument, SECTION_MAPPING } from '../../../src/fhir/meso/import';
 import { IdentifierSystem } from '../../../src/domain/identifier-systems';
-import type { FhirRepository } from '../../../src/fhir/repository';
-import type { Database } from '../../../src/store/database';
-import { createTestDatabase } from '../../support/test-database';
-import { mesoCtx, repositoryFor, withIdentifier } from './support/import-support';
+import { importDatabase, mesoCtx, withIdentifier } from './support/import-support';
 import { example } from './support/mini-mapping';
 
 // The import flows on the real document mapping (src/fhir/meso/sections).
@@ -15,13 +12,7 @@ describe('MESO document import (sections)', () => {
 // Only a shared resource that does not exist yet is locked while an import decides to create it (import-ids.ts):
 // two documents naming the same new professional, imported at once, must still create her once.
 describe('MESO document import: concurrent documents sharing a new professional', () => {
-  let db: Database;
-  let repo: FhirRepository;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    repo = await repositoryFor(db);
-  }, 120_000);
-  afterAll(() => db.close());
+  const t = importDatabase();
 
   it('creates the Practitioner once', async () => {
     const uzi = '900079991';
@@ -33,10 +24,10 @@ describe('MESO document import: concurrent documents sharing a new professional'
       return doc;
     };
     const results = await Promise.all([
-      importDocument(repo, mesoCtx('a'), document('zbp-test-shared-a', '999990111')),
-      importDocument(repo, mesoCtx('b'), document('zbp-test-shared-b', '999990123')),
+      importDocument(t.repo, mesoCtx('a'), document('zbp-test-shared-a', '999990111')),
+      importDocument(t.repo, mesoCtx('b'), document('zbp-test-shared-b', '999990123')),
     ]);
     expect(results.map((r) => r.status)).toEqual([201, 201]);
-    expect(await withIdentifier(repo, 'Practitioner', IdentifierSystem.uziPerson, uzi)).toHaveLength(1);
+    expect(await withIdentifier(t.repo, 'Practitioner', IdentifierSystem.uziPerson, uzi)).toHaveLength(1);
   });
 });

@@ -4,14 +4,11 @@ import { plannedGraph } from '../../../src/fhir/meso/graph';
 import { normalizeDocument } from '../../../src/fhir/meso/normalize';
 import { importDocument } from '../../../src/fhir/meso/import';
 import { exportDocument } from '../../../src/fhir/meso/export';
-import type { FhirRepository } from '../../../src/fhir/repository';
-import type { Database } from '../../../src/store/database';
 import type { MesoCarePlanDocument } from '../../../src/meso-document/document';
 import { validateMesoDocument } from '../../../src/meso-document/validate';
-import { createTestDatabase } from '../../support/test-database';
 import { validDocument } from './support/document-arbitrary';
 import { EXAMPLES, example } from './support/mini-mapping';
-import { repositoryFor, serviceCtx } from './support/import-support';
+import { importDatabase, serviceCtx } from './support/import-support';
 
 /**
  * Issue 10: import then export equals the input after the documented normalisation (normalize.ts). The pure
@@ -49,13 +46,7 @@ describe('MESO document round trip', () => {
   });
 
   describe('through the database', () => {
-    let db: Database;
-    let repo: FhirRepository;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-      repo = await repositoryFor(db);
-    }, 120_000);
-    afterAll(() => db.close());
+    const t = importDatabase();
 
     it('import then export equals the normalised document', async () => {
       let run = 0;
@@ -65,8 +56,8 @@ describe('MESO document round trip', () => {
           // across documents (the document's elements over the stored ones), which is not a round trip.
           const doc = isolated(generated, ++run);
           // As the service itself: the access policy is tested elsewhere; this is about the mapping and the store.
-          await importDocument(repo, serviceCtx, doc);
-          const exported = await exportDocument(repo, serviceCtx, doc.document.id);
+          await importDocument(t.repo, serviceCtx, doc);
+          const exported = await exportDocument(t.repo, serviceCtx, doc.document.id);
           expect(exported.document).toEqual(normalizeDocument(doc));
         }),
         { numRuns: DB_RUNS },

@@ -5,6 +5,7 @@ import { AccessPolicy } from '../../../../src/security/access-policy';
 import type { Caller } from '../../../../src/kernel/caller';
 import type { RequestContext } from '../../../../src/kernel/request-context';
 import type { Database } from '../../../../src/store/database';
+import { createTestDatabase } from '../../../support/test-database';
 
 /** The demo MESO team (examples/clients/meso-team.json) as a caller with every scope it is registered for. */
 export const MESO_TEAM: Caller = {
@@ -42,6 +43,22 @@ export function engineFor(db: Database): ReturnType<typeof buildFhirEngine> {
       pseudonymKey: 'meso-import-test-pseudonym-key-0123456789',
     },
   });
+}
+
+/** A test database and the write path on it for one describe block; set in its beforeAll. */
+export interface ImportDatabase {
+  db: Database;
+  repo: FhirRepository;
+}
+
+export function importDatabase(): ImportDatabase {
+  const t = {} as ImportDatabase;
+  beforeAll(async () => {
+    t.db = await createTestDatabase();
+    t.repo = await repositoryFor(t.db);
+  }, 120_000);
+  afterAll(() => t.db.close());
+  return t;
 }
 
 /** The write path as the service builds it. */
