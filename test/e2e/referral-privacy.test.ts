@@ -227,6 +227,24 @@ describe('validation first, then the access policy in plain words', () => {
     expect(issuesAt(res.body, 'ServiceRequest.code').length).toBeGreaterThan(0);
   });
 
+  it('in a transaction too: an invalid entry after a refused one gives 422 with its errors', async () => {
+    const bundle = referral('999901400', 'V-3');
+    const [, request, task] = bundle.entry ?? [];
+    (request.resource as ServiceRequest).requester = party(mesoOrg, '90000022');
+    delete (task.resource as Partial<Task>).code;
+    const res = await call('vvt', 'POST', '', bundle);
+    expect(res.status).toBe(422);
+    expect(issuesAt(res.body, 'Bundle.entry[2].resource.code').length).toBeGreaterThan(0);
+    expect(await patientsWithBsn('999901400')).toBe(0);
+
+    // Once valid, the refusal itself, with the entry it is about.
+    (task.resource as Task).code = (request.resource as ServiceRequest).code;
+    const refused = await call('vvt', 'POST', '', bundle);
+    expect(refused.status).toBe(403);
+    expect(refused.body.issue[0].diagnostics).toMatch(/^Entry 1: .*the requester must be your organisation/);
+    expect(await patientsWithBsn('999901400')).toBe(0);
+  });
+
   it('a referral on behalf of another organisation says what the requester must be', async () => {
     const body = { ...serviceRequest('Patient/x', 'V-2'), requester: party(mesoOrg, '90000022') };
     const res = await call('vvt', 'POST', 'ServiceRequest', body);
