@@ -22,7 +22,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function call(role: 'vvt' | 'admin', method: string, path: string, body?: unknown, headers = {}) {
+async function call(
+  role: 'vvt' | 'admin' | 'gp',
+  method: string,
+  path: string,
+  body?: unknown,
+  headers = {},
+) {
   const res = await fetch(`${server.baseUrl}/${path}`, {
     method,
     headers: {
@@ -182,6 +188,24 @@ describe('a referral answers the same for a known and a new BSN', () => {
       expect(res.status).toBe(422);
     }
   });
+});
+
+it('a conditional create matching another client’s Subscription answers as a create and takes nothing over', async () => {
+  const endpoint = `http://127.0.0.1:9/notify-${randomUUID()}`;
+  const sub = {
+    resourceType: 'Subscription',
+    status: 'requested',
+    reason: 'Zorgplan bijhouden',
+    criteria: 'CarePlan?status=active',
+    channel: { type: 'rest-hook', endpoint, payload: 'application/fhir+json' },
+  };
+  const own = await call('gp', 'POST', 'Subscription', sub);
+  expect(own.status).toBe(201);
+  const res = await call('vvt', 'POST', 'Subscription', sub, { 'If-None-Exist': `url=${endpoint}` });
+  expect(res.status).toBe(201);
+  expect(res.body.id).toBe(own.body.id);
+  expect((await call('gp', 'GET', `Subscription/${own.body.id}`)).status).toBe(200);
+  expect((await call('vvt', 'GET', `Subscription/${own.body.id}`)).status).toBe(404);
 });
 
 describe('the sender reads back what it referred', () => {

@@ -323,7 +323,7 @@ export class FhirRepository {
     return !this.deps.access || !ctx.caller || this.deps.access.canRead(this.queryable, ctx, resource);
   }
 
-  /** A create's checks and response, without the write (see existingMatch). */
+  /** A create's validation, access check and response, without the write (see existingMatch). */
   private async asIfCreated(ctx: RequestContext, prepared: PreparedWrite): Promise<WriteResult> {
     const q = this.queryable;
     const { resourceType, id } = prepared.stored as Resource & { id: string };
@@ -338,7 +338,7 @@ export class FhirRepository {
     };
     const { checked, stored } = stamp(prepared, version);
     await this.deps.access?.checkWrite(q, ctx, { interaction: 'create', resourceType, resource: checked });
-    await this.runBeforeStore(ctx, 'create', checked, undefined);
+    // No beforeStore hooks: they may write (a Subscription's row), and here nothing may be written.
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
     return { version, status: 201, readable: true };
   }
