@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
-import { existingKeys } from '../../store/resource-presence';
+import { knownKeys } from '../../store/resource-presence';
 import { keyOf, localTarget } from '../../kernel/reference';
 import { issue, unprocessable } from '../../kernel/outcome';
 import { referencesWithPaths } from '../interactions/reference-rewrite';
@@ -9,6 +9,7 @@ interface LocalReference {
   key: string;
   resourceType: string;
   id: string;
+  versioned: boolean;
   reference: string;
   path: string;
 }
@@ -34,8 +35,13 @@ export async function checkReferentialIntegrity(
   const refs = localReferences(resource, bases).filter((r) => r.key !== self && !pending.has(r.key));
   if (!refs.length) return;
   const unique = [...new Map(refs.map((r) => [r.key, r])).values()];
-  const existing = await existingKeys(q, unique);
-  const missing = refs.filter((r) => !existing.has(r.key));
+  const known = await knownKeys(q, unique);
+  // A versioned reference (`…/_history/n`) may name a version of a since deleted resource: history is kept, and
+  // the server's own Provenance of a deletion names the last version.
+  const missing = refs.filter((r) => {
+    const deleted = known.get(r.key);
+    return deleted === undefined || (deleted && !r.versioned);
+  });
   if (!missing.length) return;
   throw unprocessable(
     missing.map((r) =>
@@ -54,8 +60,8 @@ export async function checkReferentialIntegrity(
 export function localReferences(resource: Resource, bases: readonly string[]): LocalReference[] {
   return referencesWithPaths(resource, resource.resourceType).flatMap(({ reference, path }) => {
     const target = localTarget(reference, bases);
-    return target
-      ? [{ resourceType: target.resourceType, id: target.id, key: keyOf(target), reference, path }]
-      : [];
+    if (!target) return [];
+    const { resourceType, id, versionId } = target;
+    return [{ resourceType, id, key: keyOf(target), versioned: versionId !== undefined, reference, path }];
   });
 }

@@ -4,7 +4,7 @@ import type { FhirRepository } from '../../../src/fhir/repository';
 import { localReferences } from '../../../src/fhir/repository/referential-integrity';
 import { FhirError } from '../../../src/kernel/outcome';
 import type { Database } from '../../../src/store/database';
-import { existingKeys } from '../../../src/store/resource-presence';
+import { knownKeys } from '../../../src/store/resource-presence';
 import { newFromExample } from '../../support/fixtures';
 import { createTestDatabase } from '../../support/test-database';
 import { count, ctx, engineFor, patient, transactionRequest } from './repository-support';
@@ -65,15 +65,20 @@ describe('referential integrity on write (in process, real database)', () => {
   }, 60_000);
   afterAll(() => db.close());
 
-  it('existingKeys answers for many targets in one query, leaving out deleted ones', async () => {
+  it('knownKeys answers for many targets in one query, marking deleted ones', async () => {
     const gone = (await repo.create(ctx, patient('999911132', 'Weg'))).version.id;
     await repo.delete(ctx, 'Patient', gone);
-    const found = await existingKeys(db.pool, [
+    const found = await knownKeys(db.pool, [
       { resourceType: 'Patient', id: patientId },
       { resourceType: 'Patient', id: gone },
       { resourceType: 'Patient', id: 'does-not-exist' },
     ]);
-    expect([...found]).toEqual([`Patient/${patientId}`]);
+    expect(found).toEqual(
+      new Map([
+        [`Patient/${patientId}`, false],
+        [`Patient/${gone}`, true],
+      ]),
+    );
   });
 
   it('accepts a reference to an existing resource (relative and on this base)', async () => {
@@ -103,6 +108,8 @@ describe('referential integrity on write (in process, real database)', () => {
       }),
     );
     expect(err.status).toBe(422);
+    // A version of it still exists in the history: a versioned reference is accepted.
+    await repo.create(ctx, contact(`Patient/${gone}/_history/1`));
   });
 
   it('does not check other servers, contained or logical references', async () => {
