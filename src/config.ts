@@ -22,6 +22,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Largest number of entries in a transaction or batch Bundle (413 above it). */
   maxBundleEntries: number;
+  /** Refuse (422) writes with a literal reference to a resource of this server that does not exist. */
+  enforceReferentialIntegrity: boolean;
   /** Key that signs paging cursors; absent → a random secret kept in the database (shared by all instances). */
   cursorSecret?: string;
   /** Time to process a request once received; past it the answer is 504 and its database work is cancelled. */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxJsonDepth: intFrom(env, 'MAX_JSON_DEPTH', 64),
     requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 10000),
     maxBundleEntries: intFrom(env, 'MAX_BUNDLE_ENTRIES', 1000),
+    enforceReferentialIntegrity: (env.ENFORCE_REFERENTIAL_INTEGRITY ?? 'true') !== 'false',
     cursorSecret: secretFrom(env, 'CURSOR_SECRET'),
     requestDeadlineMs: intFrom(env, 'REQUEST_DEADLINE_MS', 30000),
     maxConnections: intFrom(env, 'MAX_CONNECTIONS', 1000),

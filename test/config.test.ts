@@ -52,3 +52,11 @@ describe('security settings (one loader: issue 9)', () => {
     );
   });
 });
+
+describe('ENFORCE_REFERENTIAL_INTEGRITY', () => {
+  it('is on unless set to false', () => {
+    expect(loadConfig({}).enforceReferentialIntegrity).toBe(true);
+    expect(loadConfig({ ENFORCE_REFERENTIAL_INTEGRITY: 'true' }).enforceReferentialIntegrity).toBe(true);
+    expect(loadConfig({ ENFORCE_REFERENTIAL_INTEGRITY: 'false' }).enforceReferentialIntegrity).toBe(false);
+  });
+});

@@ -42,7 +42,8 @@ export async function buildFhirEngine(deps: {
   config: Pick<
     Config,
     'baseUrl' | 'defaultCount' | 'maxCount' | 'maxBundleEntries' | 'pseudonymKey' | 'cursorSecret'
-  >;
+  > &
+    Partial<Pick<Config, 'enforceReferentialIntegrity'>>;
   access?: AccessGuard;
   audit?: AuditSink;
   auditReader?: AuditReader;
@@ -70,6 +71,7 @@ export async function buildFhirEngine(deps: {
     narrative: withNarrative,
     derive: withPlanSummary,
     provenance: { required: requiresProvenance, build: writeProvenance },
+    referentialIntegrity: deps.config.enforceReferentialIntegrity ?? true,
   });
   const operations = new Map<string, OperationHandler>([
     ['validate', validateOperation(conformance)],

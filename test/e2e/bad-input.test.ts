@@ -197,6 +197,11 @@ describe('legal values at the edges are stored and searchable', () => {
   it('stores display-only references (ref-1 is satisfied by an empty result)', async () => {
     const directive: any = newFromExample('nl-core-TreatmentDirective2-01');
     directive.sourceReference = { display: directive.sourceReference.display };
+    // Literal references must name stored resources (referential integrity): a stored Patient, display-only actors.
+    const subject = await call('POST', 'Patient', newFromExample('nl-core-Patient-01'));
+    directive.patient = { reference: `Patient/${subject.body.id}` };
+    for (const actor of directive.provision.actor)
+      actor.reference = { display: actor.reference.display ?? 'actor' };
     const consent = await call('POST', 'Consent', directive);
     expect({ status: consent.status, issues: consent.body.issue }).toEqual({
       status: 201,

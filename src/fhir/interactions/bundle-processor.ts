@@ -5,7 +5,7 @@ import { parseReference } from '../../kernel/reference';
 import { badRequest, FhirError, issue, preconditionFailed, unprocessable } from '../../kernel/outcome';
 import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
-import { collectReferences, rewriteReferences } from './reference-rewrite';
+import { collectReferences, referencesWithPaths, rewriteReferences } from './reference-rewrite';
 import { unavailableError } from '../rest/error-response';
 
 // R4 http.html#trules: DELETE, then POST, then PUT/PATCH, then GET/HEAD.
@@ -181,6 +181,8 @@ async function transaction(
     const mapping = await resolveIdentities(entries, bound);
     checkDistinctTargets(entries);
     await resolveConditionalReferences(entries, mapping, bound);
+    checkUrnReferences(entries.map((e) => ({ index: e.index, body: e.request.body })));
+    repository.expectWrites(new Set(mapping.values()));
     const resolvedBundle = {
       ...bundle,
       entry: entries.map((e) => ({ fullUrl: e.fullUrl, resource: e.request.body })),
@@ -214,9 +216,11 @@ async function transaction(
 /** Batch entries are independent: one that cannot be parsed or fails is answered alone, the rest still run. */
 async function batch(ctx: RequestContext, raw: BundleEntry[], executor: Executor): Promise<Bundle> {
   const entry: BundleEntry[] = [];
+  const fullUrls = new Set(raw.map((e) => e?.fullUrl).filter((u) => typeof u === 'string'));
   for (const [index, item] of raw.entries()) {
     try {
       const e = parseEntry(item, index, ctx.baseUrl);
+      checkUrnReferences([{ index, body: e.request.body }], fullUrls);
       entry.push(responseEntry(await executeEntry(ctx, e, executor)));
     } catch (err) {
       entry.push(failedEntry(ctx, err, index));
@@ -235,6 +239,35 @@ function failedEntry(ctx: RequestContext, err: unknown, index: number): BundleEn
     ]);
   }
   return { response: { status: String(error.status), outcome: error.toOperationOutcome() } };
+}
+
+/**
+ * A `urn:uuid:` reference is Bundle-local: one left after the fullUrls of the Bundle were resolved (or, in a batch,
+ * one naming no fullUrl of the Bundle) points nowhere, and storing it would leave e.g. a Task without its focus.
+ */
+function checkUrnReferences(
+  entries: ReadonlyArray<{ index: number; body?: unknown }>,
+  known: ReadonlySet<string> = new Set(),
+): void {
+  for (const { index, body } of entries) {
+    if (!body) continue;
+    const base = `Bundle.entry[${index}].resource`;
+    const unresolved = referencesWithPaths(body, base).filter(
+      (r) => r.reference.startsWith('urn:uuid:') && !known.has(r.reference),
+    );
+    if (!unresolved.length) continue;
+    throw new FhirError(
+      400,
+      unresolved.map((r) =>
+        issue(
+          'not-found',
+          `Entry ${index}: reference "${r.reference}" at ${r.path} names no fullUrl of this Bundle; ` +
+            'add the entry with that fullUrl, or reference an existing resource as Type/id. Nothing was stored.',
+          r.path,
+        ),
+      ),
+    );
+  }
 }
 
 function executeEntry(ctx: RequestContext, e: ParsedEntry, executor: Executor, bundle?: Bundle) {

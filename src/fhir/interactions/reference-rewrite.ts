@@ -26,3 +26,19 @@ export function collectReferences(value: unknown, found: Set<string> = new Set()
   }
   return found;
 }
+
+/** Every reference string in `value` with the FHIRPath of its Reference (e.g. `Task.focus`, `Goal.addresses[0]`). */
+export function referencesWithPaths(
+  value: unknown,
+  path: string,
+  found: Array<{ reference: string; path: string }> = [],
+): Array<{ reference: string; path: string }> {
+  if (Array.isArray(value)) value.forEach((v, i) => referencesWithPaths(v, `${path}[${i}]`, found));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      if (key === 'reference' && typeof child === 'string') found.push({ reference: child, path });
+      else referencesWithPaths(child, `${path}.${key}`, found);
+    }
+  }
+  return found;
+}

@@ -192,6 +192,9 @@ class Import {
       this.ctx.baseUrl,
       writes.map((w) => w.final),
     );
+    // The graph references itself in both directions (EpisodeOfCare.team ↔ CareTeam.episodeOfCare): every planned
+    // resource counts as existing for referential integrity, whichever is written first.
+    this.repo.expectWrites(writes.map((w) => `${w.final.resourceType}/${w.final.id}`));
     for (const step of WRITE_ORDER)
       for (const w of writes.filter((x) => stepOf(x) === step)) await this.write(w, bundle);
     await this.endVanished(new Set(resources.map((p) => p.key)));

@@ -54,6 +54,8 @@ export interface RepositoryDeps {
    */
   derive?: (resource: Resource, q: Queryable) => Promise<Resource>;
   /** Writes that must leave a Provenance (the zorgbehandelplan) and how it reads (src/fhir/careplan). */
+  /** Refuse (422) literal references to resources of this server that do not exist (ENFORCE_REFERENTIAL_INTEGRITY). */
+  referentialIntegrity?: boolean;
   provenance?: {
     required(resource: Resource | undefined): boolean;
     build(input: ProvenanceInput): Resource;

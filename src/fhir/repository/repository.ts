@@ -23,6 +23,7 @@ import { checkIfMatch, checkUpdateId } from './preconditions';
 import type { RepositoryDeps, WriteOptions, WriteResult } from './repository-types';
 import { prepareWrite, stamp, withId, type PreparedWrite } from './prepare';
 import { changeOf } from './stages';
+import { checkReferentialIntegrity } from './referential-integrity';
 
 const MAX_CONDITIONAL_MATCHES = 2;
 
@@ -64,6 +65,14 @@ export class FhirRepository {
       if (scope.changes.length) await (this.deps.outbox ?? NO_OUTBOX).enqueue(tx, scope.changes);
       return result;
     });
+  }
+
+  /**
+   * `Type/id`s this transaction will write (a transaction Bundle's entries, decided before any is stored): a
+   * reference to one of them counts as existing for referential integrity, whichever entry is stored first.
+   */
+  expectWrites(keys: Iterable<string>): void {
+    for (const key of keys) this.scope?.pending.add(key);
   }
 
   /** The server's Provenance of the transaction's writes that need one (transaction-end.ts). */
@@ -369,6 +378,8 @@ export class FhirRepository {
       previous: previous?.resource,
     });
     await this.runBeforeStore(ctx, interaction, checked, previous);
+    if (this.deps.referentialIntegrity)
+      await checkReferentialIntegrity(q, checked, ctx.baseUrl, this.scope?.pending);
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
     if (version.resource !== stored) this.scope?.derived.set(`${resourceType}/${id}`, version);
     await resourceStore.write(q, version);

@@ -20,6 +20,8 @@ export interface TransactionScope {
   provenanceDue: Map<string, ProvenanceInput>;
   /** `Type/id`s a Provenance written in this transaction targets: those need none from the server. */
   provenanceSent: Set<string>;
+  /** `Type/id`s a transaction Bundle creates or updates: existing for referential integrity, whatever the order. */
+  pending: Set<string>;
 }
 
 export const newScope = (tx: Queryable): TransactionScope => ({
@@ -28,6 +30,7 @@ export const newScope = (tx: Queryable): TransactionScope => ({
   derived: new Map(),
   provenanceDue: new Map(),
   provenanceSent: new Set(),
+  pending: new Set(),
 });
 
 /**

@@ -75,3 +75,33 @@ function coding(c: Record<string, unknown>, path: string): Code {
 }
 
 const label = (c: Code) => (c.system ? `${c.system}#${c.code}` : `'${c.code}'`);
+
+const SHOWN_CODES = 12;
+
+/**
+ * A Coding that claims one of the project's own CodeSystems must use a code of it, whatever the binding strength
+ * (or none): the system is ours, so an unknown code is a typo or an invented reason, never an extension.
+ */
+export function checkOwnCodeSystem(
+  node: InstanceNode,
+  terminology: Terminology,
+  ctx: ValidationContext,
+): void {
+  if (node.type !== 'Coding' || !isObject(node.value)) return;
+  const { system, code } = node.value;
+  if (typeof system !== 'string' || typeof code !== 'string') return;
+  const own = terminology.ownCodeSystem(system);
+  if (!own || own.codes.has(code)) return;
+  const codes = [...own.codes.keys()];
+  const shown = codes.slice(0, SHOWN_CODES).join(', ');
+  const more =
+    codes.length > SHOWN_CODES
+      ? `, … (${codes.length} in all; see profiles/meso/CodeSystem-${own.id}.json)`
+      : '';
+  const msg =
+    `Code '${code}' does not exist in the CodeSystem ${system}; use one of its codes: ${shown}${more}` +
+    ` (defined in profiles/meso/CodeSystem-${own.id}.json)`;
+  // The same Coding is visited once per profile the resource is checked against: report it once.
+  if (ctx.issues.some((i) => i.diagnostics === msg && i.expression?.[0] === node.path)) return;
+  report(ctx, undefined, 'code-invalid', msg, node.path);
+}

@@ -1,7 +1,7 @@
 import { toTypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { childrenOf, type CompiledProfile, type ElementNode } from './element-tree';
-import { checkBinding } from './bindings';
+import { checkBinding, checkOwnCodeSystem } from './bindings';
 import type { ConformanceStore } from './conformance-store';
 import { isObject, isPrimitive, report, type InstanceNode, type ValidationContext } from './context';
 import { matchesFixed, matchesPattern } from './fixed-pattern';
@@ -268,6 +268,7 @@ export class ProfileValidator implements SliceHost {
       );
     }
     checkBinding(node, el, this.store.terminology, ctx);
+    checkOwnCodeSystem(node, this.store.terminology, ctx);
     checkValueLimits(node, el, ctx);
     checkPrimitiveValue(node, el, ctx);
     this.invariants.check(node, el, ctx);

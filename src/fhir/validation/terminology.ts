@@ -7,6 +7,9 @@ import type {
 } from '@medplum/fhirtypes';
 import { stripVersion } from './sources';
 
+/** Canonical base of the project's own CodeSystems (profiles/meso/CodeSystem-*.json). */
+export const OWN_CODE_SYSTEM_BASE = 'https://meso-zorg.nl/fhir/CodeSystem/';
+
 /** `unknown`: the value set cannot be decided locally (filter, external or incomplete code system). */
 export type Membership =
   { result: 'member' } | { result: 'not-member' } | { result: 'unknown'; reason: string };
@@ -38,6 +41,17 @@ export class Terminology {
       if (r.resourceType === 'CodeSystem' && r.url && !this.codeSystems.has(r.url))
         this.codeSystems.set(r.url, r);
     }
+  }
+
+  /**
+   * The project's own complete CodeSystem `system` claims (canonical base OWN_CODE_SYSTEM_BASE), with its codes;
+   * undefined for any other system.
+   */
+  ownCodeSystem(system: string): { id?: string; codes: ReadonlyMap<string, CodeSystemConcept> } | undefined {
+    if (!system.startsWith(OWN_CODE_SYSTEM_BASE)) return undefined;
+    const concepts = this.concepts(system);
+    if (!concepts.ok) return undefined;
+    return { id: this.codeSystems.get(system)?.id, codes: concepts.map };
   }
 
   hasValueSet(url: string): boolean {

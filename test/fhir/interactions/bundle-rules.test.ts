@@ -147,7 +147,9 @@ describe('a transaction past its processing deadline', () => {
   it('stops with 503 and rolls back instead of finishing late', async () => {
     const executed: string[] = [];
     const executor = {
-      repository: { withTransaction: (fn: (repo: unknown) => unknown) => fn({}) },
+      repository: {
+        withTransaction: (fn: (repo: unknown) => unknown) => fn({ expectWrites: () => undefined }),
+      },
       withRepository: () => executor,
       execute: async (_ctx: RequestContext, req: FhirRequest) => {
         executed.push(req.id as string);
