@@ -22,7 +22,7 @@ import { parseCriteria } from '../search/criteria';
 import { checkIfMatch, checkUpdateId } from './preconditions';
 import type { RepositoryDeps, WriteOptions, WriteResult } from './repository-types';
 import { prepareWrite, stamp, withId, type PreparedWrite } from './prepare';
-import { changeOf } from './stages';
+import { changeOf, type BeforeStoreChange } from './stages';
 
 const MAX_CONDITIONAL_MATCHES = 2;
 
@@ -164,6 +164,29 @@ export class FhirRepository {
     return this.withTransaction((repo) => repo.storeUpdate(ctx, prepared, options));
   }
 
+  /**
+   * PATCH: `apply` (a JSON Patch) to the current version, locked, then the path of an update (validation,
+   * beforeStore rules, If-Match). The lock is taken first, so a patch without If-Match cannot lose another write.
+   */
+  async patch(
+    ctx: RequestContext,
+    resourceType: string,
+    id: string,
+    apply: (current: Resource) => Resource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    return this.withTransaction(async (repo) => {
+      const current = await resourceStore.current(repo.queryable, resourceType, id, true);
+      if (!current) throw notFound(`${resourceType}/${id} is not known`);
+      if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+      await repo.assertReadable(repo.queryable, ctx, current.resource as Resource);
+      checkIfMatch(options.ifMatch, current);
+      const patched = apply(current.resource as Resource);
+      const prepared = repo.prepare({ ...patched, id }, options.bundle);
+      return repo.storeUpdate(ctx, prepared, options);
+    });
+  }
+
   /** R4 http.html#cond-update: no match creates, one match updates, several → 412. */
   async conditionalUpdate(
     ctx: RequestContext,
@@ -290,7 +313,8 @@ export class FhirRepository {
     const { resourceType, id } = prepared.stored;
     const previous = await resourceStore.current(this.queryable, resourceType, id as string, true);
     checkIfMatch(options.ifMatch, previous);
-    return this.store(ctx, prepared, previous, 'PUT');
+    const request = options.clientRequest ? { ifMatch: options.ifMatch } : undefined;
+    return this.store(ctx, prepared, previous, 'PUT', request);
   }
 
   private async existingMatch(ctx: RequestContext, existing: Resource): Promise<WriteResult> {
@@ -306,6 +330,7 @@ export class FhirRepository {
     prepared: PreparedWrite,
     previous: StoredVersion | undefined,
     method: 'POST' | 'PUT',
+    request?: BeforeStoreChange['request'],
   ): Promise<WriteResult> {
     const q = this.queryable;
     const interaction: WriteChange['interaction'] = previous && !previous.deleted ? 'update' : 'create';
@@ -325,7 +350,7 @@ export class FhirRepository {
       resource: checked,
       previous: previous?.resource,
     });
-    await this.runBeforeStore(ctx, interaction, checked, previous);
+    await this.runBeforeStore(ctx, interaction, checked, previous, request);
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
     if (version.resource !== stored) this.scope?.derived.set(`${resourceType}/${id}`, version);
     await resourceStore.write(q, version);
@@ -350,6 +375,7 @@ export class FhirRepository {
     interaction: WriteChange['interaction'],
     resource: Resource | undefined,
     previous: StoredVersion | undefined,
+    request?: BeforeStoreChange['request'],
   ): Promise<void> {
     for (const hook of this.deps.beforeStore ?? []) {
       await hook({
@@ -357,6 +383,7 @@ export class FhirRepository {
         resource,
         previous: previous?.deleted ? undefined : previous?.resource,
         caller: ctx.caller,
+        request,
         tx: this.queryable,
       });
     }

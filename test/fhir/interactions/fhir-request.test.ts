@@ -42,7 +42,7 @@ describe('routeFor', () => {
   });
 
   it('answers 405 for a method the endpoint does not allow', () => {
-    expect(statusOf(() => routeFor('PATCH', '/Patient/1'))).toBe(405);
+    expect(statusOf(() => routeFor('PATCH', '/Patient'))).toBe(405);
     expect(statusOf(() => routeFor('DELETE', '/metadata'))).toBe(405);
     expect(statusOf(() => routeFor('POST', '/Patient/1/_history/2'))).toBe(405);
   });
