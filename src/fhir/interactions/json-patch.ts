@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { applyPatch, deepClone, JsonPatchError, validate, type Operation } from 'fast-json-patch';
+import { applyOperation, deepClone, JsonPatchError, validate, type Operation } from 'fast-json-patch';
 import { badRequest, issue, unprocessable, type FhirError } from '../../kernel/outcome';
 
 /** RFC 6902 operations; fast-json-patch also knows a non-standard `get`, which a client must not rely on. */
@@ -36,13 +36,17 @@ export function parsePatchDocument(value: unknown, resourceType: string): Operat
 
 /** The resource with the patch applied (the input is not changed); the type and id cannot be patched. */
 export function applyJsonPatch(resource: Resource, operations: readonly Operation[]): Resource {
-  let patched: Resource;
-  try {
-    patched = applyPatch(deepClone(resource) as Resource, operations, true, true, true).newDocument;
-  } catch (err) {
-    if (err instanceof JsonPatchError) throw patchError(err, resource.resourceType);
-    throw err;
-  }
+  let patched = deepClone(resource) as Resource;
+  // One operation at a time: the library's path check reports index 0 for every operation.
+  operations.forEach((operation, index) => {
+    try {
+      patched = applyOperation(patched, operation, true, true, true, index).newDocument;
+    } catch (err) {
+      if (err instanceof JsonPatchError)
+        throw patchError(Object.assign(err, { index }), resource.resourceType);
+      throw err;
+    }
+  });
   for (const element of ['resourceType', 'id'] as const)
     if (patched?.[element] !== resource[element])
       throw unprocessable([
