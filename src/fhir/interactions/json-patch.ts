@@ -53,7 +53,7 @@ export function applyJsonPatch(resource: Resource, operations: readonly Operatio
         issue(
           'invalid',
           `A JSON Patch cannot change ${element} of ${resource.resourceType}/${resource.id}`,
-          element,
+          `${resource.resourceType}.${element}`,
         ),
       ]);
   return patched;

@@ -198,6 +198,23 @@ describe('the referral Task workflow in the write transaction (real database)', 
     expect((res.body as Task).meta?.versionId).toBe('3');
   });
 
+  it('governs a PUT entry of a transaction the same way (428 without request.ifMatch)', async () => {
+    const task = await received();
+    const entry = (ifMatch?: string) => ({
+      resource: { ...task, status: 'accepted' } as Task,
+      request: { method: 'PUT' as const, url: `Task/${task.id}`, ...(ifMatch ? { ifMatch } : {}) },
+    });
+    const bundle = (ifMatch?: string): Bundle => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [entry(ifMatch)],
+    });
+    expect(await statusOf(executor.execute(owner, transactionRequest(bundle())))).toBe(428);
+    await executor.execute(owner, transactionRequest(bundle('W/"2"')));
+    const stored = await resourceStore.current(db.pool, 'Task', task.id as string);
+    expect((stored?.resource as Task).status).toBe('accepted');
+  });
+
   it('does not govern the server’s own writes (the MESO document import): no If-Match needed there', async () => {
     const task = await received();
     const result = await executor.repository.update(owner, 'Task', task.id as string, {
