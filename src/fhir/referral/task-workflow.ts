@@ -82,7 +82,7 @@ function checkStatusParty(before: Task, after: Task, roles: Roles): void {
   if (needed === 'requester' && !roles.requester)
     throw forbidden(
       `Only the Task's requester (${describe(before.requester)}) may cancel it; your organisation ` +
-        `(${roles.name}) may ${roles.owner ? "reject it (status rejected) or end it as 'failed'" : 'not change it'}`,
+        `(${roles.name}) is not the requester`,
     );
 }
 
