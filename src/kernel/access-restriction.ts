@@ -16,6 +16,11 @@
 export interface AccessRestriction {
   openTypes: readonly string[];
   relation?: RelationKeys;
+  /**
+   * Patients of whom only the Patient resource itself is visible, not their compartment (a referral's sender
+   * reads back the demographics of whom it referred). Objections apply as for `relation`.
+   */
+  demographics?: RelationKeys;
   references: ReadonlyArray<{ resourceType: string; params: readonly string[]; targets: readonly string[] }>;
   patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */

@@ -15,6 +15,7 @@ import { SUPPORTED_TYPES } from '../kernel/resource-types';
 import { FhirError, issue } from '../kernel/outcome';
 import type { Caller, OrganizationKind } from '../kernel/caller';
 import { checkScope } from './scopes';
+import { writeRefusal, type WriteRule } from './refusal';
 import { PATIENT_REFERENCE_PARAMS, patientCompartment, patientsAbout } from '../fhir/search/compartment';
 import { relationKeys, type PatientSource } from '../fhir/access/care-relations';
 import { referenceRows } from '../fhir/search/param-values';
@@ -31,22 +32,14 @@ import { CLINICAL_TYPES, DIRECTORY_TYPES } from '../kernel/resource-types';
 
 export { URA_SYSTEM, AGB_SYSTEM } from './naming-systems';
 
-/** A write is allowed when ANY of the rules listed for its type and interaction holds. */
-type WriteRule =
-  | 'any' // no further condition
-  | 'own-patient' // every patient the resource (and its previous version) is about is the caller's patient
-  | 'requester' // the caller's organisation is `requester` (and was, on update)
-  | 'task-party' // the stored Task has the caller as requester or owner; the requester does not change
-  | 'episode-manager' // EpisodeOfCare.managingOrganization is the caller (and was, on update)
-  | 'objection' // a patient-privacy Consent for a patient the caller has a care relationship with
-  | 'provenance-agent' // a Provenance whose agent is the caller's organisation
-  | 'own-directory'; // the caller's own Organization, PractitionerRoles and their Practitioners
-
+/** A write is allowed when ANY of the rules listed for its type and interaction holds (WriteRule: refusal.ts). */
 type WriteRules = Partial<Record<WriteChange['interaction'], WriteRule[]>>;
 
 interface KindPolicy {
   /** How a patient becomes the organisation's (the care relation rows, src/fhir/access/care-relations.ts). */
   patients: PatientSource[];
+  /** Patients of whom only the Patient resource is visible (AccessRestriction.demographics). */
+  demographics: PatientSource[];
   /** Types visible at all (directory types always are); every other type is hidden, even in a compartment. */
   visible: readonly string[];
   /** Referrals the organisation takes part in stay visible through the reference to it. */
@@ -77,6 +70,7 @@ const REFERRAL_WRITES: Partial<Record<string, WriteRules>> = {
 export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPolicy>> = {
   gp: {
     patients: ['general-practitioner', 'care-team'],
+    demographics: ['requested-task'],
     visible: CLINICAL_TYPES,
     referrals: true,
     writes: {
@@ -86,12 +80,14 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
   },
   vvt: {
     patients: ['care-team'],
+    demographics: ['requested-task'],
     visible: CLINICAL_TYPES,
     referrals: true,
     writes: REFERRAL_WRITES,
   },
   'meso-team': {
     patients: ['managed-episode', 'owned-task'],
+    demographics: [],
     visible: CLINICAL_TYPES,
     referrals: true,
     writes: {
@@ -125,6 +121,7 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
   },
   platform: {
     patients: ['any-episode', 'any-task'],
+    demographics: [],
     // Regional indicators: trajectories, their teams and referrals. No problems, goals, plans or observations.
     visible: ['Patient', 'EpisodeOfCare', 'CareTeam', 'Task', 'ServiceRequest'],
     referrals: false,
@@ -189,6 +186,7 @@ export class AccessPolicy implements AccessGuard {
       openTypes: DIRECTORY_TYPES,
       // The caller's patients stay in the care relation table: SQL joins them by these few keys.
       relation: relationKeys(kind, party, policy.patients),
+      demographics: policy.demographics.length ? relationKeys(kind, party, policy.demographics) : undefined,
       references,
       patientReferences,
       // Subscriptions are not hidden: each client sees its own (subscriber).
@@ -215,12 +213,11 @@ export class AccessPolicy implements AccessGuard {
     if (!caller) return;
     checkScope(caller, change.resourceType, INTERACTION_LETTER[change.interaction]);
     if (caller.organization.kind === 'admin') return;
-    const rules = POLICY[caller.organization.kind].writes[change.resourceType]?.[change.interaction] ?? [];
+    const writes = POLICY[caller.organization.kind].writes;
+    const rules = writes[change.resourceType]?.[change.interaction] ?? [];
     for (const rule of rules) if (await this.allows(tx, caller, rule, change)) return;
-    throw forbidden(
-      `A ${caller.organization.kind} organisation may not ${change.interaction} this ${change.resourceType}` +
-        (rules.length ? ` (needs: ${rules.join(' or ')})` : ''),
-    );
+    const writable = Object.keys(writes).filter((type) => writes[type]?.[change.interaction]?.length);
+    throw writeRefusal(caller, change, rules, writable);
   }
 
   /** The organisation as references may name it: Organization/<id>, its PractitionerRoles, URA and AGB. */
@@ -266,13 +263,20 @@ export class AccessPolicy implements AccessGuard {
    * in-memory check (isVisible) agrees with the SQL one without listing all of them.
    */
   private async resolve(q: Queryable, restriction: AccessRestriction, resource: Resource): Promise<Resolved> {
-    if (!restriction.relation) return { ...restriction, patients: new Set() };
-    const { allowed } = await patientsAmong(q, restriction.relation, patientsAbout(resource));
+    const own = async (keys: AccessRestriction['relation'], ids: string[]) =>
+      keys && ids.length ? (await patientsAmong(q, keys, ids)).allowed : [];
+    // A Patient is in its own compartment, so a demographics-only patient counts for the Patient resource alone.
+    const demographics =
+      resource.resourceType === 'Patient' && resource.id
+        ? await own(restriction.demographics, [resource.id])
+        : [];
+    if (!restriction.relation) return { ...restriction, patients: new Set(demographics) };
+    const allowed = await own(restriction.relation, patientsAbout(resource));
     const targets = allowed.map((id) => `Patient/${id}`);
     return {
       ...restriction,
       relation: undefined,
-      patients: new Set(allowed),
+      patients: new Set([...allowed, ...demographics]),
       references: [
         ...restriction.references,
         ...(restriction.patientReferences ?? []).map((rule) => ({ ...rule, targets })),

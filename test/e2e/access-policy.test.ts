@@ -242,7 +242,7 @@ describe('reads per role: own versus another organisation’s patient', () => {
 describe('search never reveals resources or totals outside the caller’s scope', () => {
   it('totals differ between admin and the GP by exactly the patients that are not the GP’s', async () => {
     expect(await total('admin', 'Patient')).toBe(5);
-    expect(await total('gp', 'Patient')).toBe(3);
+    expect(await total('gp', 'Patient')).toBe(4); // its own 3, and the outsider it referred (the Patient only)
     expect(await total('vvt', 'Patient')).toBe(2); // client 3's care team is inactive
     expect(await total('meso-team', 'Patient')).toBe(4); // the demo clients and the outsider (episode, task)
     const adminConditions = await total('admin', 'Condition');
@@ -254,7 +254,7 @@ describe('search never reveals resources or totals outside the caller’s scope'
       resourceType: 'Patient',
       searchParams: { _total: 'accurate', _count: '1' },
     })) as unknown as Bundle;
-    expect(accurate.total).toBe(3);
+    expect(accurate.total).toBe(4);
     const ids = resourcesOf(
       (await clients.gp.search({
         resourceType: 'Patient',
@@ -263,17 +263,17 @@ describe('search never reveals resources or totals outside the caller’s scope'
       'Patient',
     ).map((r) => r.id);
     expect(ids).not.toContain(stranger.id);
-    expect(ids).not.toContain(outsider.id);
+    expect(ids).toContain(outsider.id);
   });
 
-  it('_include does not leak a patient the caller may not see', async () => {
-    // The GP sees its own referral Task (requester), but the Task is about a patient that is not the GP's.
+  it('_include gives the referring GP the Patient it referred, nothing more of the record', async () => {
+    // The GP sees its own referral Task (requester), and of the patient it is about only the Patient (issue 11).
     const bundle = (await clients.gp.search({
       resourceType: 'Task',
       searchParams: { identifier: `${DEMO_ID}|outsider-task`, _include: ['Task:patient', 'Task:owner'] },
     })) as unknown as Bundle;
     expect(resourcesOf(bundle, 'Task', 'match').map((t) => t.id)).toEqual([outsiderTask.id]);
-    expect(resourcesOf(bundle, 'Patient')).toEqual([]);
+    expect(resourcesOf(bundle, 'Patient').map((p) => p.id)).toEqual([outsider.id]);
     expect(resourcesOf(bundle, 'Organization', 'include').map((o) => o.id)).toEqual([mesoOrg.id]);
   });
 

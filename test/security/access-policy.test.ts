@@ -226,7 +226,8 @@ const READ_MATRIX: Array<[string, string]> = [
   ['p1', '✓✓✓✓✓'],
   ['p2', '✓···✓'],
   ['p3', '····✓'],
-  ['p4', '··✓✓✓'],
+  // The VVT referred p4 (t4's requester): it reads back the Patient, not the rest of the record (o4).
+  ['p4', '·✓✓✓✓'],
   ['ep1', '✓✓✓✓✓'],
   ['ct1', '✓✓✓✓✓'],
   ['cp1', '✓✓✓·✓'],

@@ -18,6 +18,7 @@ export type PatientSource =
   | 'care-team' // a CareTeam (not inactive) has the organisation as participant.member or .onBehalfOf
   | 'managed-episode' // an EpisodeOfCare (not entered-in-error) has it as managingOrganization
   | 'owned-task' // a referral Task is addressed to it (owner): the receiver must see whom it is about
+  | 'requested-task' // it sent a referral Task (requester): it reads back the Patient it referred, nothing more
   | 'any-episode' // every patient with a zorgtraject (the regional platform)
   | 'any-task'; // every patient with a referral (the platform's referral indicators)
 
@@ -86,7 +87,11 @@ const SOURCES: Readonly<Record<string, readonly RelationSource[]>> = {
     { reason: 'managed-episode', paths: ['managingOrganization'], applies: liveEpisode },
     { reason: 'any-episode', applies: liveEpisode },
   ],
-  Task: [{ reason: 'owned-task', paths: ['owner'] }, { reason: 'any-task' }],
+  Task: [
+    { reason: 'owned-task', paths: ['owner'] },
+    { reason: 'requested-task', paths: ['requester'] },
+    { reason: 'any-task' },
+  ],
 };
 
 /** The resource types whose rows the relation tables hold (for a rebuild). */

@@ -201,18 +201,22 @@ async function transaction(
     );
     const results = new Map<number, FhirResponse>();
     const invalid: OperationOutcomeIssue[] = [];
+    let refused: unknown;
     for (const entry of ordered) {
       checkDeadline(ctx, entry.index);
       try {
         results.set(entry.index, await executeEntry(ctx, entry, bound, resolvedBundle as Bundle));
       } catch (err) {
-        // Keep going on validation errors so the client sees every invalid entry at once; anything else aborts.
+        // Keep going on validation errors so the client sees every invalid entry at once, and past an access
+        // refusal, which only counts once the Bundle is valid (validation first); anything else aborts.
         if (err instanceof FhirError && err.status === 422)
           invalid.push(...prefixIssues(err.issues, entry.index));
+        else if (err instanceof FhirError && err.status === 403) refused ??= withEntry(err, entry.index);
         else throw withEntry(err, entry.index);
       }
     }
     if (invalid.length) throw unprocessable(invalid);
+    if (refused) throw refused;
     return entries.map((e) => results.get(e.index) as FhirResponse);
   });
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses.map(responseEntry) };

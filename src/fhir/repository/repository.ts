@@ -133,7 +133,9 @@ export class FhirRepository {
       const matchedId = options.matchedId;
       return this.withTransaction(async (repo) => {
         const matched = await resourceStore.current(repo.queryable, resource.resourceType, matchedId);
-        return repo.existingMatch(ctx, matched?.resource as Resource);
+        return repo.existingMatch(ctx, matched?.resource as Resource, () =>
+          this.prepare({ ...resource, id: matchedId }, options.bundle),
+        );
       });
     }
     const id = options.assignedId ?? randomUUID();
@@ -146,7 +148,10 @@ export class FhirRepository {
           options.ifNoneExist,
           'If-None-Exist',
         );
-        if (existing) return repo.existingMatch(ctx, existing);
+        if (existing)
+          return repo.existingMatch(ctx, existing, () =>
+            withId(this.prepareDeps(), prepared, existing.id as string),
+          );
       }
       return repo.store(ctx, prepared, undefined, 'POST');
     });
@@ -304,8 +309,11 @@ export class FhirRepository {
         options.ifNoneExist,
         'If-None-Exist',
       );
-      if (!existing) throw err;
-      return this.existingMatch(ctx, existing);
+      // A match the caller may not see must not turn its 422 into a success (that would reveal the match).
+      if (!existing || !(await this.canSee(ctx, existing))) throw err;
+      return this.existingMatch(ctx, existing, () => {
+        throw err;
+      });
     }
   }
 
@@ -317,11 +325,46 @@ export class FhirRepository {
     return this.store(ctx, prepared, previous, 'PUT', request);
   }
 
-  private async existingMatch(ctx: RequestContext, existing: Resource): Promise<WriteResult> {
+  /**
+   * The answer to a conditional create that matched `existing`. When the caller may not see the match, the
+   * answer is the one a create would give (issue 11: whether the service knew e.g. a BSN is health information):
+   * 201, version 1, now, and the caller's own resource as the server would have stored it under the match's id.
+   * Nothing is written; the match is referenced, never overwritten.
+   */
+  private async existingMatch(
+    ctx: RequestContext,
+    existing: Resource,
+    sent: () => PreparedWrite,
+  ): Promise<WriteResult> {
     const q = this.queryable;
     const version = await resourceStore.current(q, existing.resourceType, existing.id as string);
-    const readable = !this.deps.access || !ctx.caller || (await this.deps.access.canRead(q, ctx, existing));
-    return { version: version as StoredVersion, status: 200, readable };
+    if (await this.canSee(ctx, existing))
+      return { version: version as StoredVersion, status: 200, readable: true };
+    return this.asIfCreated(ctx, sent());
+  }
+
+  private async canSee(ctx: RequestContext, resource: Resource): Promise<boolean> {
+    return !this.deps.access || !ctx.caller || this.deps.access.canRead(this.queryable, ctx, resource);
+  }
+
+  /** A create's validation, access check and response, without the write (see existingMatch). */
+  private async asIfCreated(ctx: RequestContext, prepared: PreparedWrite): Promise<WriteResult> {
+    const q = this.queryable;
+    const { resourceType, id } = prepared.stored as Resource & { id: string };
+    const lastUpdated = await resourceStore.now(q);
+    const version: StoredVersion = {
+      resourceType,
+      id,
+      versionId: 1,
+      lastUpdated,
+      deleted: false,
+      method: 'POST',
+    };
+    const { checked, stored } = stamp(prepared, version);
+    await this.deps.access?.checkWrite(q, ctx, { interaction: 'create', resourceType, resource: checked });
+    // No beforeStore hooks: they may write (a Subscription's row), and here nothing may be written.
+    version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
+    return { version, status: 201, readable: true };
   }
 
   /** In the transaction: meta, access policy (on validated input), beforeStore, inserts, audit, outbox. */

@@ -68,6 +68,10 @@ export function accessSql(
     visible.push(`EXISTS (SELECT 1 FROM ${source.compartment} rc WHERE rc.resource_type = ${alias}.resource_type
       AND rc.id = ${alias}.id${source.version('rc', alias)} AND ${patient('rc.patient_id')}${offset})`);
   }
+  if (access.demographics && (type === undefined || type === 'Patient')) {
+    const own = relatedPatientSql(relationParams(sql, access.demographics), `${alias}.id`);
+    visible.push(`(${alias}.resource_type = 'Patient' AND ${own})`);
+  }
   const referencing = (resourceType: string, params: readonly string[], match: string) => {
     const t = sql.add(resourceType);
     const sameType = type === undefined ? `${alias}.resource_type = ${t} AND ` : '';
