@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Config } from './config';
-import type { Database } from './store/database';
+import type { Database, Queryable } from './store/database';
 import type { Caller } from './kernel/caller';
 import type { AccessGuard } from './fhir/ports';
 import type { BeforeStore, FhirRepository } from './fhir/repository';
 import { activateSubscription, subscriptionRules } from './fhir/subscriptions/rules';
+import { referralTaskRules } from './fhir/referral/task-workflow';
 import { defaultConsumers, type AfterCommit } from './jobs/outbox';
 import { planNarrativeConsumer } from './jobs/plan-narrative-job';
 import type { NotificationDeps } from './jobs/subscription-delivery';
@@ -20,12 +21,19 @@ import { AuditTrail } from './audit/audit-trail';
  * after-commit jobs and write with the same rules: whichever process consumes a change does the same with it.
  */
 
-/** The write rules beyond validation and access (Subscription checks and activation). */
-export function writeRules(config: Pick<Config, 'subscriptions'>): {
+/** The write rules beyond validation and access (Subscription checks and activation, the referral workflow). */
+export function writeRules(
+  config: Pick<Config, 'subscriptions'>,
+  access?: Pick<AccessGuard, 'partyOf'>,
+): {
   beforeStore: readonly BeforeStore[];
   normalize: (resource: Resource) => Resource;
 } {
-  return { beforeStore: [subscriptionRules(config.subscriptions)], normalize: activateSubscription };
+  const partyOf = access && ((q: Queryable, caller: Caller) => access.partyOf(q, caller));
+  return {
+    beforeStore: [subscriptionRules(config.subscriptions), referralTaskRules(partyOf)],
+    normalize: activateSubscription,
+  };
 }
 
 export interface BackgroundJobs {
@@ -86,7 +94,7 @@ export async function startWorker(db: Database, config: Config, logger?: Logger)
       access,
       audit,
       outbox: jobs.outbox,
-      ...writeRules(config),
+      ...writeRules(config, access),
     });
     background.bind(engine.executor.repository);
   } catch (err) {

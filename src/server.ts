@@ -60,7 +60,7 @@ export async function startService(
     const smart = security.config;
     const engine = await buildFhirEngine({
       ...{ db, config, access, audit, auditReader, outbox, smart },
-      ...writeRules(config),
+      ...writeRules(config, access),
     });
     background.bind(engine.executor.repository);
     const app = createApp({

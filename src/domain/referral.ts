@@ -30,3 +30,82 @@ export function rejectionProblem(decision: ReferralDecision): string | undefined
   }
   return undefined;
 }
+
+/** The referral Task statuses the workflow uses (a subset of FHIR's TaskStatus). */
+export type ReferralStatus =
+  | 'requested'
+  | 'received'
+  | 'accepted'
+  | 'rejected'
+  | 'in-progress'
+  | 'on-hold'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+/** Who changes a referral: the organisation it is addressed to, or the one that sent it. */
+export type ReferralParty = 'owner' | 'requester';
+
+/** The owner's transitions (issue 11, as Nictiz ELZ / Shared Care Planning); a final status has none. */
+const OWNER_NEXT: Readonly<Record<ReferralStatus, readonly ReferralStatus[]>> = {
+  requested: ['received'],
+  received: ['accepted', 'rejected'],
+  accepted: ['in-progress'],
+  'in-progress': ['completed', 'failed', 'on-hold'],
+  'on-hold': ['in-progress'],
+  rejected: [],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+/** The requester may withdraw its referral any time before it ends. */
+const CANCELLABLE: readonly ReferralStatus[] = [
+  'requested',
+  'received',
+  'accepted',
+  'in-progress',
+  'on-hold',
+];
+
+const isReferralStatus = (status: string): status is ReferralStatus => status in OWNER_NEXT;
+
+/** The statuses a referral may move to from `status` (by anyone), in a stable order; none when it has ended. */
+export function nextStatuses(status: string): ReferralStatus[] {
+  if (!isReferralStatus(status)) return [];
+  return [...OWNER_NEXT[status], ...(CANCELLABLE.includes(status) ? (['cancelled'] as const) : [])];
+}
+
+/** Who may make the transition `from` → `to`: the owner moves the work along, the requester may only cancel. */
+export function transitionParty(from: string, to: string): ReferralParty | undefined {
+  if (!isReferralStatus(from)) return undefined;
+  if ((OWNER_NEXT[from] as readonly string[]).includes(to)) return 'owner';
+  if (to === 'cancelled' && CANCELLABLE.includes(from)) return 'requester';
+  return undefined;
+}
+
+/** Why `from` → `to` is not a transition, naming the allowed next statuses; undefined when it is one. */
+export function transitionProblem(from: string, to: string): string | undefined {
+  if (from === to || transitionParty(from, to)) return undefined;
+  if (!isReferralStatus(from))
+    return `A referral Task in status '${from}' is outside the referral workflow (${Object.keys(OWNER_NEXT).join(', ')}), so it cannot go to '${to}'`;
+  const next = nextStatuses(from);
+  const allowed = next.length
+    ? `from '${from}' it may go to: ${next.join(', ')}`
+    : `'${from}' is final, so its status no longer changes`;
+  return `A referral Task cannot go from '${from}' to '${to}'; ${allowed}`;
+}
+
+/** The elements of a referral Task its owner may change (besides meta, text and lastModified, server-kept). */
+export const OWNER_MUTABLE = [
+  'status',
+  'statusReason',
+  'businessStatus',
+  'executionPeriod',
+  'owner',
+  'note',
+  'output',
+] as const;
+
+/** The requester may cancel, saying why: status (to cancelled), statusReason and note. */
+export const REQUESTER_MUTABLE = ['status', 'statusReason', 'note'] as const;

@@ -57,7 +57,8 @@ function resourceCapability(
   inputs: CapabilityInputs,
   operations: OperationHandler[],
 ): CapabilityStatementRestResource {
-  const writes = READ_ONLY_TYPES.has(type) ? [] : ['create', 'update', 'delete'];
+  // PATCH (JSON Patch) goes the way of an update, so every updatable type has it.
+  const writes = READ_ONLY_TYPES.has(type) ? [] : ['create', 'update', 'patch', 'delete'];
   const [profile, ...others] = inputs.profiles(type);
   const { include, revinclude } = inputs.includes(type);
   return {

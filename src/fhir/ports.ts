@@ -3,6 +3,7 @@ import type { Queryable } from '../store/database';
 import type { AccessRestriction } from '../kernel/access-restriction';
 import type { Caller } from '../kernel/caller';
 import type { Interaction, RequestContext, WriteChange } from '../kernel/request-context';
+import type { Party } from './access/patient-compartment';
 
 // The ports the FHIR layer needs from security: it defines them, src/security implements them.
 
@@ -17,6 +18,8 @@ export interface AccessGuard {
    * passed validation (the repository validates first), so its references are well-formed.
    */
   checkWrite(tx: Queryable, ctx: RequestContext, change: WriteChange): Promise<void>;
+  /** How references name the caller's organisation (its Organization, PractitionerRoles, URA, AGB). */
+  partyOf(q: Queryable, caller: Caller): Promise<Party>;
 }
 
 // The audit ports are src/audit's (the sink interface beside its implementations); the FHIR layer uses them.

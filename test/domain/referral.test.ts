@@ -1,4 +1,9 @@
-import { rejectionProblem } from '../../src/domain/referral';
+import {
+  nextStatuses,
+  rejectionProblem,
+  transitionParty,
+  transitionProblem,
+} from '../../src/domain/referral';
 
 describe('rejectionProblem', () => {
   it('accepts a rejection with a coded reason', () => {
@@ -28,5 +33,69 @@ describe('rejectionProblem', () => {
 
   it('does not require a reason for other statuses', () => {
     expect(rejectionProblem({ status: 'accepted', rejectionReasonCodes: [] })).toBeUndefined();
+  });
+});
+
+describe('the referral Task state machine', () => {
+  const STATUSES = [
+    'requested',
+    'received',
+    'accepted',
+    'rejected',
+    'in-progress',
+    'on-hold',
+    'completed',
+    'failed',
+    'cancelled',
+  ];
+  const OWNER: Array<[string, string]> = [
+    ['requested', 'received'],
+    ['received', 'accepted'],
+    ['received', 'rejected'],
+    ['accepted', 'in-progress'],
+    ['in-progress', 'completed'],
+    ['in-progress', 'failed'],
+    ['in-progress', 'on-hold'],
+    ['on-hold', 'in-progress'],
+  ];
+  const CANCEL: Array<[string, string]> = ['requested', 'received', 'accepted', 'in-progress', 'on-hold'].map(
+    (from) => [from, 'cancelled'],
+  );
+  const legal = new Set([...OWNER, ...CANCEL].map(([from, to]) => `${from}>${to}`));
+  const pairs = STATUSES.flatMap((from) => STATUSES.map((to) => [from, to] as const));
+
+  it.each(OWNER)('%s → %s is the owner’s', (from, to) => {
+    expect(transitionParty(from, to)).toBe('owner');
+    expect(transitionProblem(from, to)).toBeUndefined();
+  });
+
+  it.each(CANCEL)('%s → %s is the requester’s (cancel before completion)', (from, to) => {
+    expect(transitionParty(from, to)).toBe('requester');
+    expect(transitionProblem(from, to)).toBeUndefined();
+  });
+
+  it.each(pairs.filter(([from, to]) => from !== to && !legal.has(`${from}>${to}`)))(
+    '%s → %s is refused, naming the allowed next statuses',
+    (from, to) => {
+      expect(transitionParty(from, to)).toBeUndefined();
+      const problem = transitionProblem(from, to) as string;
+      expect(problem).toContain(`'${from}' to '${to}'`);
+      const next = nextStatuses(from);
+      if (next.length) expect(problem).toContain(next.join(', '));
+      else expect(problem).toMatch(/is final/);
+    },
+  );
+
+  it('keeping the status is no transition', () => {
+    for (const status of STATUSES) expect(transitionProblem(status, status)).toBeUndefined();
+  });
+
+  it('lists the next statuses of each status; a final one has none', () => {
+    expect(nextStatuses('received')).toEqual(['accepted', 'rejected', 'cancelled']);
+    expect(nextStatuses('in-progress')).toEqual(['completed', 'failed', 'on-hold', 'cancelled']);
+    for (const final of ['rejected', 'completed', 'failed', 'cancelled'])
+      expect(nextStatuses(final)).toEqual([]);
+    expect(nextStatuses('draft')).toEqual([]);
+    expect(transitionProblem('draft', 'requested')).toMatch(/'draft' is outside the referral workflow/);
   });
 });

@@ -228,7 +228,7 @@ describe('bad input gets a clear OperationOutcome and the right 4xx', () => {
     expectOutcome(await unknownType.json(), 'not-found', /Medication/);
     const unknownId = await raw('Patient/does-not-exist', { method: 'GET' });
     expect(unknownId.status).toBe(404);
-    const wrongMethod = await raw('Patient/1', { method: 'PATCH' });
+    const wrongMethod = await raw('Patient/1', { method: 'POST' });
     expect(wrongMethod.status).toBe(405);
     expectOutcome(await wrongMethod.json(), 'not-supported');
   });

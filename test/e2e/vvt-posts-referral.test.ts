@@ -254,13 +254,28 @@ describe('the VVT posts a referral as a transaction', () => {
   });
 
   describe('the MESO team (the owner) answers', () => {
+    /** An update of a referral Task names the version it changes (If-Match; issue 11). */
+    const update = (task: Task) =>
+      meso.update({
+        resourceType: 'Task',
+        id: taskId,
+        body: task as never,
+        options: { headers: { 'If-Match': `W/"${task.meta?.versionId}"` } },
+      });
     const reject = async (statusReason?: Task['statusReason']) => {
       const task = (await meso.read({ resourceType: 'Task', id: taskId })) as unknown as Task;
       const body: Task = { ...task, status: 'rejected', lastModified: '2026-09-02T09:00:00+02:00' };
       if (statusReason) body.statusReason = statusReason;
       else delete body.statusReason;
-      return meso.update({ resourceType: 'Task', id: taskId, body: body as never });
+      return update(body);
     };
+
+    it('marks the referral received (the state machine: requested → received → accepted | rejected)', async () => {
+      const task = (await meso.read({ resourceType: 'Task', id: taskId })) as unknown as Task;
+      const received = (await update({ ...task, status: 'received' })) as unknown as Task;
+      expect(received.status).toBe('received');
+      expect(received.meta?.versionId).toBe('2');
+    });
 
     it('a rejection without a coded reason is 422, pointing at Task.statusReason', async () => {
       const res = await refused(reject());
@@ -286,8 +301,8 @@ describe('the VVT posts a referral as a transaction', () => {
 
       // Nothing was stored.
       const task = (await meso.read({ resourceType: 'Task', id: taskId })) as unknown as Task;
-      expect(task.status).toBe('requested');
-      expect(task.meta?.versionId).toBe('1');
+      expect(task.status).toBe('received');
+      expect(task.meta?.versionId).toBe('2');
     });
 
     it('a rejection with reason geen-bed-beschikbaar is stored, and the VVT sees status and reason', async () => {
@@ -297,7 +312,7 @@ describe('the VVT posts a referral as a transaction', () => {
       })) as unknown as Task;
       expect(statusOf(rejected)).toBe(200);
       expect(rejected.status).toBe('rejected');
-      expect(rejected.meta?.versionId).toBe('2');
+      expect(rejected.meta?.versionId).toBe('3');
 
       const seen = (await vvt.read({ resourceType: 'Task', id: taskId })) as unknown as Task;
       expect(seen.status).toBe('rejected');

@@ -137,6 +137,17 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
     // e.g. PATCH (405) or an unknown type (404): named by its entry, so the client knows which one.
     throw withEntry(err, index, where);
   }
+  if (route.kind === 'patch')
+    throw withEntry(
+      new FhirError(405, [
+        issue(
+          'not-supported',
+          'PATCH is not supported in a Bundle; send the whole resource with PUT (and request.ifMatch)',
+        ),
+      ]),
+      index,
+      where,
+    );
   return {
     index,
     fullUrl: entry.fullUrl,

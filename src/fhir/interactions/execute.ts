@@ -13,6 +13,7 @@ import { historyInstant, wantsHistoryTotal } from './history-params';
 import { pageSize, parseCount } from '../search/count';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../search/cursor';
 import { FORMAT_PARAMS } from '../search/result-params';
+import { applyJsonPatch, parsePatchDocument } from './json-patch';
 
 export type SearchFn = (
   q: Queryable,
@@ -137,14 +138,34 @@ export class Executor {
       case 'update': {
         this.scope(ctx, type, 'u');
         const body = requireResource(req.body, type);
-        const result = await repo.update(ctx, type, req.id as string, body, { ifMatch: req.ifMatch, bundle });
+        const result = await repo.update(ctx, type, req.id as string, body, {
+          ifMatch: req.ifMatch,
+          bundle,
+          clientRequest: true,
+        });
         return writeResponse(ctx, req, result.version, result.status, true);
       }
       case 'conditional-update': {
         this.scope(ctx, type, 'u');
         const body = requireResource(req.body, type);
         const criteria = new URLSearchParams(req.query).toString();
-        const result = await repo.conditionalUpdate(ctx, body, criteria, { ifMatch: req.ifMatch, bundle });
+        const result = await repo.conditionalUpdate(ctx, body, criteria, {
+          ifMatch: req.ifMatch,
+          bundle,
+          clientRequest: true,
+        });
+        return writeResponse(ctx, req, result.version, result.status, true);
+      }
+      case 'patch': {
+        this.scope(ctx, type, 'u');
+        if (req.patch === undefined)
+          throw badRequest(
+            `PATCH ${type}/${req.id} needs a JSON Patch body (Content-Type application/json-patch+json)`,
+          );
+        const operations = parsePatchDocument(req.patch, type);
+        const apply = (current: Resource) => applyJsonPatch(current, operations);
+        const options = { ifMatch: req.ifMatch, bundle, clientRequest: true };
+        const result = await repo.patch(ctx, type, req.id as string, apply, options);
         return writeResponse(ctx, req, result.version, result.status, true);
       }
       case 'delete': {

@@ -13,6 +13,8 @@ export interface FhirRequest {
   /** Query pairs in order, repeated keys allowed. */
   query: Array<[string, string]>;
   body?: Resource;
+  /** PATCH: the JSON Patch document (application/json-patch+json), as parsed JSON. */
+  patch?: unknown;
   ifMatch?: string;
   ifNoneExist?: string;
   ifNoneMatch?: string;
@@ -43,6 +45,7 @@ export type InteractionKind =
   | 'read'
   | 'vread'
   | 'update'
+  | 'patch'
   | 'delete'
   | 'operation';
 
@@ -130,6 +133,8 @@ function instanceRoute(method: string, path: string, resourceType: string, id: s
       return { kind: 'read', resourceType, id };
     case 'PUT':
       return { kind: 'update', resourceType, id };
+    case 'PATCH':
+      return { kind: 'patch', resourceType, id };
     case 'DELETE':
       return { kind: 'delete', resourceType, id };
     default:

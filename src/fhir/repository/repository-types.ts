@@ -72,6 +72,8 @@ export interface WriteResult {
 
 export interface WriteOptions {
   ifMatch?: string;
+  /** A client's own update (REST or a Bundle entry): beforeStore rules on client workflows apply (stages.ts). */
+  clientRequest?: boolean;
   ifNoneExist?: string;
   /** Bundle the resource came in, for resolve() in profile slicing. */
   bundle?: Bundle;

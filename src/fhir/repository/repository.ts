@@ -22,7 +22,7 @@ import { parseCriteria } from '../search/criteria';
 import { checkIfMatch, checkUpdateId } from './preconditions';
 import type { RepositoryDeps, WriteOptions, WriteResult } from './repository-types';
 import { prepareWrite, stamp, withId, type PreparedWrite } from './prepare';
-import { changeOf } from './stages';
+import { changeOf, type BeforeStoreChange } from './stages';
 import { checkReferentialIntegrity } from './referential-integrity';
 
 const MAX_CONDITIONAL_MATCHES = 2;
@@ -178,6 +178,29 @@ export class FhirRepository {
     return this.withTransaction((repo) => repo.storeUpdate(ctx, prepared, options));
   }
 
+  /**
+   * PATCH: `apply` (a JSON Patch) to the current version, locked, then the path of an update (validation,
+   * beforeStore rules, If-Match). The lock is taken first, so a patch without If-Match cannot lose another write.
+   */
+  async patch(
+    ctx: RequestContext,
+    resourceType: string,
+    id: string,
+    apply: (current: Resource) => Resource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    return this.withTransaction(async (repo) => {
+      const current = await resourceStore.current(repo.queryable, resourceType, id, true);
+      if (!current) throw notFound(`${resourceType}/${id} is not known`);
+      if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+      await repo.assertReadable(repo.queryable, ctx, current.resource as Resource);
+      checkIfMatch(options.ifMatch, current);
+      const patched = apply(current.resource as Resource);
+      const prepared = repo.prepare({ ...patched, id }, options.bundle);
+      return repo.storeUpdate(ctx, prepared, options);
+    });
+  }
+
   /** R4 http.html#cond-update: no match creates, one match updates, several → 412. */
   async conditionalUpdate(
     ctx: RequestContext,
@@ -307,7 +330,8 @@ export class FhirRepository {
     const { resourceType, id } = prepared.stored;
     const previous = await resourceStore.current(this.queryable, resourceType, id as string, true);
     checkIfMatch(options.ifMatch, previous);
-    return this.store(ctx, prepared, previous, 'PUT');
+    const request = options.clientRequest ? { ifMatch: options.ifMatch } : undefined;
+    return this.store(ctx, prepared, previous, 'PUT', request);
   }
 
   /**
@@ -358,6 +382,7 @@ export class FhirRepository {
     prepared: PreparedWrite,
     previous: StoredVersion | undefined,
     method: 'POST' | 'PUT',
+    request?: BeforeStoreChange['request'],
   ): Promise<WriteResult> {
     const q = this.queryable;
     const interaction: WriteChange['interaction'] = previous && !previous.deleted ? 'update' : 'create';
@@ -377,7 +402,7 @@ export class FhirRepository {
       resource: checked,
       previous: previous?.resource,
     });
-    await this.runBeforeStore(ctx, interaction, checked, previous);
+    await this.runBeforeStore(ctx, interaction, checked, previous, request);
     if (this.deps.referentialIntegrity)
       await checkReferentialIntegrity(q, checked, ctx.baseUrl, this.scope?.pending);
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
@@ -404,6 +429,7 @@ export class FhirRepository {
     interaction: WriteChange['interaction'],
     resource: Resource | undefined,
     previous: StoredVersion | undefined,
+    request?: BeforeStoreChange['request'],
   ): Promise<void> {
     for (const hook of this.deps.beforeStore ?? []) {
       await hook({
@@ -411,6 +437,7 @@ export class FhirRepository {
         resource,
         previous: previous?.deleted ? undefined : previous?.resource,
         caller: ctx.caller,
+        request,
         tx: this.queryable,
       });
     }

@@ -20,6 +20,11 @@ export interface BeforeStoreChange {
   resource?: Resource;
   previous?: Resource;
   caller?: Caller;
+  /**
+   * Set when a client asked for this update itself (PUT, PATCH, a transaction entry), with its If-Match; absent for
+   * the server's own writes (the MESO document import, jobs), which a client workflow rule does not govern.
+   */
+  request?: { ifMatch?: string };
   /** The write's transaction, for a rule that must read related resources (through src/store functions). */
   tx: Queryable;
 }

@@ -4,11 +4,12 @@ import type { Provenance, Resource } from '@medplum/fhirtypes';
 import type { Executor } from '../interactions/execute';
 import { routeFor, type FhirRequest, type FhirResponse } from '../interactions/fhir-request';
 import type { RequestContext } from '../../kernel/request-context';
-import { badRequest } from '../../kernel/outcome';
+import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import {
   contentTypeFor,
   decodeBody,
   parseBody,
+  parseJson,
   requestFormat,
   responseFormat,
   serialize,
@@ -119,7 +120,10 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
   const query = queryPairs(req);
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: Resource | undefined;
-  if (route.kind === 'search-type' && req.method === 'POST') {
+  let patch: unknown;
+  if (route.kind === 'patch') {
+    patch = patchBody(raw, req.get('content-type'), options.maxJsonDepth);
+  } else if (route.kind === 'search-type' && req.method === 'POST') {
     // R4 search.html#Introduction: POST _search carries the parameters form-encoded in the body.
     if (!/^application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')) {
       throw badRequest('POST _search needs Content-Type application/x-www-form-urlencoded');
@@ -137,6 +141,7 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
     method: req.method,
     query,
     body,
+    patch,
     ifMatch: req.get('if-match'),
     ifNoneExist: req.get('if-none-exist'),
     ifNoneMatch: req.get('if-none-match'),
@@ -144,6 +149,20 @@ function toFhirRequest(req: Request, options: FhirRouterOptions): FhirRequest {
     preferReturn: prefer.return,
     lenient: prefer.lenient,
   };
+}
+
+/** PATCH takes a JSON Patch (RFC 6902) only: FHIRPath Patch (Parameters) and XML Patch are 415. */
+function patchBody(raw: Buffer, contentType: string | undefined, maxDepth: number): unknown {
+  if (!/^application\/json-patch\+json\s*(;|$)/i.test(contentType ?? ''))
+    throw new FhirError(415, [
+      issue(
+        'not-supported',
+        `PATCH needs Content-Type application/json-patch+json (a JSON Patch), not ${contentType ?? 'none'}`,
+        'Content-Type',
+      ),
+    ]);
+  if (raw.length === 0) throw badRequest('The PATCH body is empty: send a JSON Patch array of operations');
+  return parseJson(decodeBody(raw, contentType), maxDepth);
 }
 
 /**

@@ -72,7 +72,7 @@ function checkReferralTask(task: Task, path: string, issues: OperationOutcomeIss
   if (problem) issues.push(issue('business-rule', problem, `${path}.statusReason`));
 }
 
-function isReferralTask(task: Task): boolean {
+export function isReferralTask(task: Task): boolean {
   return (
     declaredProfiles(task).includes(REFERRAL_TASK_PROFILE) ||
     codesFrom(task.code?.coding, REFERRAL_KIND_SYSTEM).length > 0

@@ -42,7 +42,8 @@ describe('routeFor', () => {
   });
 
   it('answers 405 for a method the endpoint does not allow', () => {
-    expect(statusOf(() => routeFor('PATCH', '/Patient/1'))).toBe(405);
+    expect(statusOf(() => routeFor('PATCH', '/Patient'))).toBe(405);
+    expect(routeFor('PATCH', '/Task/1')).toEqual({ kind: 'patch', resourceType: 'Task', id: '1' });
     expect(statusOf(() => routeFor('DELETE', '/metadata'))).toBe(405);
     expect(statusOf(() => routeFor('POST', '/Patient/1/_history/2'))).toBe(405);
   });

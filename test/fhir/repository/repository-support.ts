@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { buildFhirEngine, type FhirEngine } from '../../../src/fhir/engine';
-import type { Outbox, ResourceChange } from '../../../src/fhir/ports';
+import type { AccessGuard, Outbox, ResourceChange } from '../../../src/fhir/ports';
 import type { BeforeStore } from '../../../src/fhir/repository';
 import type { FhirRequest } from '../../../src/fhir/interactions/fhir-request';
 import type { Database, Queryable } from '../../../src/store/database';
@@ -15,7 +15,7 @@ export const ctx: RequestContext = { requestId: 'repository-test', baseUrl: 'htt
 /** The FHIR engine as the service builds it (real validator, narrative, indexes), without HTTP or security. */
 export function engineFor(
   db: Database,
-  options: { outbox?: Outbox; beforeStore?: BeforeStore[] } = {},
+  options: { outbox?: Outbox; beforeStore?: BeforeStore[]; access?: AccessGuard } = {},
 ): Promise<FhirEngine> {
   return buildFhirEngine({
     db,
