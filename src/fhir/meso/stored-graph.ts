@@ -126,8 +126,15 @@ interface Owned {
   resource: Resource;
 }
 
-/** `Goal/x` → `Goal`, `PractitionerRole/member/x` → `PractitionerRole/member`: items listed side by side. */
-const groupOf = (key: string) => key.slice(0, Math.max(key.lastIndexOf('/'), 0)) || key;
+/**
+ * The kind of item, as a section asks for it with items(prefix): `Goal/x` → `Goal`, `PractitionerRole/member/x`
+ * → `PractitionerRole/member`, and also `Consent/treatment-limit/reanimatie/2` → `Consent/treatment-limit` (a
+ * repeated treatment, or a domain that repeats, has more segments but is the same kind, in one document order).
+ */
+const groupOf = (key: string) => {
+  const parts = key.split('/');
+  return parts.length >= 3 ? `${parts[0]}/${parts[1]}` : parts[0];
+};
 
 /**
  * The document-owned resources in document order. Breadth-first order alone is not it (the CarePlan's author,
