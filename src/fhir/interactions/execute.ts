@@ -133,7 +133,7 @@ export class Executor {
           matchedId: req.matchedId,
           bundle,
         });
-        return writeResponse(ctx, req, result.version, result.status, result.readable);
+        return writeResponse(ctx, req, result.version, result.status);
       }
       case 'update': {
         this.scope(ctx, type, 'u');
@@ -143,7 +143,7 @@ export class Executor {
           bundle,
           clientRequest: true,
         });
-        return writeResponse(ctx, req, result.version, result.status, true);
+        return writeResponse(ctx, req, result.version, result.status);
       }
       case 'conditional-update': {
         this.scope(ctx, type, 'u');
@@ -154,7 +154,7 @@ export class Executor {
           bundle,
           clientRequest: true,
         });
-        return writeResponse(ctx, req, result.version, result.status, true);
+        return writeResponse(ctx, req, result.version, result.status);
       }
       case 'patch': {
         this.scope(ctx, type, 'u');
@@ -166,7 +166,7 @@ export class Executor {
         const apply = (current: Resource) => applyJsonPatch(current, operations);
         const options = { ifMatch: req.ifMatch, bundle, clientRequest: true };
         const result = await repo.patch(ctx, type, req.id as string, apply, options);
-        return writeResponse(ctx, req, result.version, result.status, true);
+        return writeResponse(ctx, req, result.version, result.status);
       }
       case 'delete': {
         this.scope(ctx, type, 'd');
@@ -375,12 +375,11 @@ function writeResponse(
   req: FhirRequest,
   version: Parameters<typeof versionResponse>[1],
   status: number,
-  readable: boolean,
 ): FhirResponse {
-  const response = versionResponse(ctx.baseUrl, version, status, readable);
+  const response = versionResponse(ctx.baseUrl, version, status, true);
   if (req.preferReturn === 'minimal') return { ...response, body: undefined };
-  if (req.preferReturn === 'OperationOutcome' || !readable) {
-    const text = status === 201 ? 'Created' : readable ? 'Updated' : 'A matching resource already exists';
+  if (req.preferReturn === 'OperationOutcome') {
+    const text = status === 201 ? 'Created' : 'Updated';
     return {
       ...response,
       body: operationOutcome([

@@ -66,8 +66,6 @@ export interface WriteResult {
   version: StoredVersion;
   /** 201 for a new resource, 200 for an update or an existing match. */
   status: 200 | 201;
-  /** False when a conditional create matched an existing resource the caller may not see in full. */
-  readable: boolean;
 }
 
 export interface WriteOptions {

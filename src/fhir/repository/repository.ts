@@ -347,8 +347,7 @@ export class FhirRepository {
   ): Promise<WriteResult> {
     const q = this.queryable;
     const version = await resourceStore.current(q, existing.resourceType, existing.id as string);
-    if (await this.canSee(ctx, existing))
-      return { version: version as StoredVersion, status: 200, readable: true };
+    if (await this.canSee(ctx, existing)) return { version: version as StoredVersion, status: 200 };
     return this.asIfCreated(ctx, sent());
   }
 
@@ -373,7 +372,7 @@ export class FhirRepository {
     await this.deps.access?.checkWrite(q, ctx, { interaction: 'create', resourceType, resource: checked });
     // No beforeStore hooks: they may write (a Subscription's row), and here nothing may be written.
     version.resource = this.deps.derive ? await this.deps.derive(stored, q) : stored;
-    return { version, status: 201, readable: true };
+    return { version, status: 201 };
   }
 
   /** In the transaction: meta, access policy (on validated input), beforeStore, inserts, audit, outbox. */
@@ -421,7 +420,7 @@ export class FhirRepository {
     await this.afterWrite(ctx, version, interaction);
     if (this.scope)
       noteProvenance(this.scope, this.deps.provenance, ctx, version, interaction, version.resource);
-    return { version, status: interaction === 'create' ? 201 : 200, readable: true };
+    return { version, status: interaction === 'create' ? 201 : 200 };
   }
 
   private async runBeforeStore(
