@@ -2,6 +2,7 @@
 import type { Measurement } from './measure';
 import type { ReadsDuringTransaction } from './scenarios-write';
 import type { SealLagSamples } from './audit-probe';
+import { table } from './report';
 
 export interface WriteScenarios {
   /** (4) The VVT referral transaction, the service and its reference (node:http echoing the same body). */
@@ -86,16 +87,5 @@ export function formatTargets(rows: TargetRow[]): string {
     ['issue 9 target row', 'measured', 'target', 'reached'],
     ...rows.map((r) => [r.row, r.value, r.target, r.reached === undefined ? '?' : r.reached ? 'yes' : 'NO']),
   ];
-  const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd();
-  return [
-    'Issue 9 targets (write, audit, start-up)',
-    line(cells[0]),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.slice(1).map(line),
-  ].join('\n');
+  return ['Issue 9 targets (write, audit, start-up)', table(cells)].join('\n');
 }

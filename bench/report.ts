@@ -110,7 +110,8 @@ const num = (n: number, digits = 0) =>
     ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
     : '–';
 
-function table(rows: string[][], rightAligned: boolean[]): string {
+/** A plain-text table: the first row is the header, a rule under it; columns left-aligned unless `rightAligned`. */
+export function table(rows: string[][], rightAligned: boolean[] = []): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) =>
     r.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');

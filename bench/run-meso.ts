@@ -5,7 +5,7 @@
  */
 import { obtainTokenFor } from './auth';
 import { measure, type LoadShape, type Measurement } from './measure';
-import { ratio, type Ratio } from './report';
+import { ratio, table, type Ratio } from './report';
 import {
   MESO_CLIENT,
   measureExports,
@@ -175,18 +175,10 @@ export function formatMeso(r: MesoReport): string {
       `${n(row.ratio.p99, 2)}×`,
     ]),
   ];
-  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd();
   return [
     `MESO documents (issue 10; ${r.shape.connections} connections, ${r.shape.duration} s after ${r.shape.warmup} s warm-up each, ` +
       `pool of ${r.pool} imported documents; written/doc counts the Provenance)`,
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.slice(1).map(line),
+    table(rows),
     ...r.notes.map((note) => `note: ${note}`),
   ].join('\n');
 }
