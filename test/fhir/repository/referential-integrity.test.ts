@@ -1,5 +1,4 @@
 import type { Bundle, OperationOutcome, RelatedPerson } from '@medplum/fhirtypes';
-import { buildFhirEngine } from '../../../src/fhir/engine';
 import type { FhirRepository } from '../../../src/fhir/repository';
 import { localReferences } from '../../../src/fhir/repository/referential-integrity';
 import { FhirError } from '../../../src/kernel/outcome';
@@ -172,17 +171,7 @@ describe('referential integrity on write (in process, real database)', () => {
   });
 
   it('ENFORCE_REFERENTIAL_INTEGRITY=false turns the check off', async () => {
-    const { executor: lenient } = await buildFhirEngine({
-      db,
-      config: {
-        baseUrl: ctx.baseUrl,
-        defaultCount: 20,
-        maxCount: 100,
-        maxBundleEntries: 100,
-        pseudonymKey: 'repository-test-pseudonym-key-0123456789',
-        enforceReferentialIntegrity: false,
-      },
-    });
+    const { executor: lenient } = await engineFor(db, { enforceReferentialIntegrity: false });
     const result = await lenient.repository.create(ctx, contact('Patient/does-not-exist'));
     expect(result.status).toBe(201);
   });

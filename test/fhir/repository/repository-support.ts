@@ -15,8 +15,14 @@ export const ctx: RequestContext = { requestId: 'repository-test', baseUrl: 'htt
 /** The FHIR engine as the service builds it (real validator, narrative, indexes), without HTTP or security. */
 export function engineFor(
   db: Database,
-  options: { outbox?: Outbox; beforeStore?: BeforeStore[]; access?: AccessGuard } = {},
+  options: {
+    outbox?: Outbox;
+    beforeStore?: BeforeStore[];
+    access?: AccessGuard;
+    enforceReferentialIntegrity?: boolean;
+  } = {},
 ): Promise<FhirEngine> {
+  const { enforceReferentialIntegrity, ...deps } = options;
   return buildFhirEngine({
     db,
     config: {
@@ -25,8 +31,9 @@ export function engineFor(
       maxCount: 100,
       maxBundleEntries: 100,
       pseudonymKey: 'repository-test-pseudonym-key-0123456789',
+      ...(enforceReferentialIntegrity === undefined ? {} : { enforceReferentialIntegrity }),
     },
-    ...options,
+    ...deps,
   });
 }
 
