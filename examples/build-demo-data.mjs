@@ -193,6 +193,23 @@ const vvtOrg = organization('org-vvt', {
   address: { street: 'Esweg', number: '30', postalCode: '9431 PM', city: 'Westerbork' },
   phone: '+31593555300',
 });
+// The regional behandelnetwerk (mobiel geriatrisch team) that answers the MESO team's escalations, and the
+// Coördinatiepunt ELV that places short-stay requests. As for the MESO organisation, nl-core's organization-type
+// list has no fitting code, so no type is given.
+const behandelnetwerkOrg = organization('org-behandelnetwerk', {
+  name: 'Behandelnetwerk Ouderenzorg Drenthe',
+  ura: '90000044',
+  agb: '98051247',
+  address: { street: 'Industrieweg', number: '18', postalCode: '9402 NP', city: 'Assen' },
+  phone: '+31592555400',
+});
+const ctvOrg = organization('org-ctv', {
+  name: 'Coördinatiepunt Eerstelijnsverblijf Drenthe',
+  ura: '90000055',
+  agb: '75051258',
+  address: { street: 'Parkweg', number: '7', postalCode: '9401 HK', city: 'Assen' },
+  phone: '+31592555500',
+});
 
 // ------------------------------------------------------------------ professionals
 
@@ -269,6 +286,17 @@ const wijkverpleegkundige = professional('wijkverpleegkundige', {
   organizationKey: vvtOrg,
   organizationName: 'Zorggroep Het Drentse Erf',
   specialty: ['30.000', 'Verpleegkundige'],
+});
+// The behandelnetwerk's own specialist ouderengeneeskunde (advice, diagnostics, co-treatment on escalation).
+professional('behandelnetwerk-specialist-ouderengeneeskunde', {
+  name: { given: ['Marten'], ownName: 'Bosma' },
+  gender: 'male',
+  agb: '98012349',
+  uzi: '900045678',
+  big: '89045678901',
+  organizationKey: behandelnetwerkOrg,
+  organizationName: 'Behandelnetwerk Ouderenzorg Drenthe',
+  specialty: ['01.047', 'Specialist ouderengeneeskunde'],
 });
 
 // ------------------------------------------------------------------ clients
@@ -519,7 +547,8 @@ function client(n, c) {
       orderDetail: [cc(CS.mgz, 'elv-hoog-complex', 'ELV hoog complex')],
       authoredOn: c.elv.authoredOn,
       requester: { key: huisarts.roleKey, display: huisarts.display, identifier: huisarts.identifier },
-      owner: { key: vvtOrg, display: 'Zorggroep Het Drentse Erf', identifier: { system: NS.ura, value: '90000033' } },
+      // The regional coordination point places ELV requests (and here could not).
+      owner: { key: ctvOrg, display: 'Coördinatiepunt Eerstelijnsverblijf Drenthe', identifier: { system: NS.ura, value: '90000055' } },
       reasonKeys: problems.slice(0, 1),
       note: c.elv.note,
       status: 'rejected',

@@ -1,5 +1,18 @@
-/** The organisation kinds the access policy distinguishes. */
-export type OrganizationKind = 'gp' | 'vvt' | 'meso-team' | 'platform' | 'admin';
+/**
+ * The organisation kinds the access policy distinguishes: the GP, the VVT (home and nursing care), the MESO team,
+ * the regional behandelnetwerk (mobiel geriatrisch team: advice, diagnostics, co-treatment on escalation), the CTV
+ * (Coördinatiepunt ELV: places short-stay requests), the regional data platform, and functional administration.
+ */
+export const ORGANIZATION_KINDS = [
+  'gp',
+  'vvt',
+  'meso-team',
+  'behandelnetwerk',
+  'ctv',
+  'platform',
+  'admin',
+] as const;
+export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
 
 /** A SMART scope as granted: `system/CarePlan.rs` → { resourceType: 'CarePlan', interactions: 'rs' }. */
 export interface GrantedScope {

@@ -119,6 +119,36 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
       Subscription: OWN_SUBSCRIPTION,
     },
   },
+  // The regional behandelnetwerk (mobiel geriatrisch team) answers the MESO team's escalations: it sees the
+  // patients it was asked about (the escalation Task it owns) and those whose team it joined, and records its
+  // advice and extra diagnostic results as Observations and Conditions, with their Provenance, as the team does.
+  behandelnetwerk: {
+    patients: ['owned-task', 'care-team'],
+    demographics: ['requested-task'],
+    visible: CLINICAL_TYPES,
+    referrals: true,
+    writes: {
+      ...REFERRAL_WRITES,
+      Condition: CLINICAL_WRITE,
+      Observation: CLINICAL_WRITE,
+      Provenance: { create: ['own-patient', 'provenance-agent'] },
+    },
+  },
+  // The Coördinatiepunt ELV places short-stay requests: only patients with an ELV Task addressed to it, and of
+  // them what triage needs: the request, its problems (reasonReference) and functional status (Barthel), whether
+  // a zorgtraject and a team exist (whom to call back). Not plans, goals, relatives, stays, directives or
+  // objections: the receiving organisation gets those from the referrer. It moves the Task along (owner); it
+  // creates nothing. Location (the offered bed) is not a served type, so it is named in Task.output instead.
+  ctv: {
+    patients: ['owned-task'],
+    demographics: ['requested-task'],
+    visible: ['Patient', 'ServiceRequest', 'Task', 'Condition', 'Observation', 'EpisodeOfCare', 'CareTeam'],
+    referrals: true,
+    writes: {
+      Task: { update: ['task-party'] },
+      Subscription: OWN_SUBSCRIPTION,
+    },
+  },
   platform: {
     patients: ['any-episode', 'any-task'],
     demographics: [],

@@ -4,12 +4,12 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Queryable } from '../store/database';
 import { findClient, type ClientRecord } from '../store/clients';
-import type { Caller, OrganizationKind } from '../kernel/caller';
+import { ORGANIZATION_KINDS, type Caller, type OrganizationKind } from '../kernel/caller';
 import { parseScopes } from './scopes';
 import type { SecurityConfig } from '../config';
 import { isProduction } from './security-config';
 
-const KINDS: readonly OrganizationKind[] = ['gp', 'vvt', 'meso-team', 'platform', 'admin'];
+const KINDS: readonly OrganizationKind[] = ORGANIZATION_KINDS;
 
 const str = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 

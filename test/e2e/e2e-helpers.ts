@@ -2,6 +2,7 @@ import Client from 'fhir-kit-client';
 import type { Bundle, BundleEntry, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 
 import { DEMO_PSEUDONYM_KEY } from '../../src/config';
+import type { OrganizationKind } from '../../src/kernel/caller';
 import { PseudonymCodec } from '../../src/fhir/release/pseudonym-codec';
 
 /** Shared helpers for the end-to-end tests (not a test file itself). */
@@ -30,14 +31,22 @@ export const PROFILE = {
 };
 
 /** The demo clients' organisations (examples/clients/*.json). */
-export const ORG_URA = { gp: '90000011', 'meso-team': '90000022', vvt: '90000033' } as const;
+export const ORG_URA = {
+  gp: '90000011',
+  'meso-team': '90000022',
+  vvt: '90000033',
+  behandelnetwerk: '90000044',
+  ctv: '90000055',
+} as const;
 export const CLIENT_IDS = {
   admin: 'demo-admin',
   gp: 'demo-gp-de-brink',
   vvt: 'demo-vvt-drentse-erf',
   'meso-team': 'demo-meso-midden-drenthe',
+  behandelnetwerk: 'demo-behandelnetwerk-drenthe',
+  ctv: 'demo-ctv-drenthe',
   platform: 'demo-platform-drenthe',
-} as const;
+} as const satisfies Record<OrganizationKind, string>;
 
 export interface ErrorResponse {
   status: number;

@@ -15,11 +15,14 @@ import { removeIndexes } from '../../src/fhir/search/indexer';
 const ref = (reference: string) => ({ reference });
 const ura = (value: string) => ({ identifier: { system: URA_SYSTEM, value } });
 
-// The parties, as in examples/demo-data.json: the GP practice, the MESO team, a VVT, and a stranger GP.
+// The parties, as in examples/demo-data.json: the GP practice, the MESO team, a VVT, the behandelnetwerk, the
+// Coördinatiepunt ELV, and a stranger GP.
 const callers = {
   gp: caller('gp', { ura: '90000011' }),
   vvt: caller('vvt', { ura: '90000033' }),
   'meso-team': caller('meso-team', { ura: '90000022' }),
+  behandelnetwerk: caller('behandelnetwerk', { ura: '90000044' }),
+  ctv: caller('ctv', { ura: '90000055' }),
   platform: caller('platform', {}, 'system/*.rs'),
   admin: caller('admin'),
 };
@@ -58,7 +61,9 @@ beforeAll(async () => {
   r.gpOrg = await org('gp-org', '90000011');
   r.mesoOrg = await org('meso-org', '90000022');
   r.vvtOrg = await org('vvt-org', '90000033');
-  r.otherGp = await org('other-gp', '90000044');
+  r.bnOrg = await org('bn-org', '90000044');
+  r.ctvOrg = await org('ctv-org', '90000055');
+  r.otherGp = await org('other-gp', '90000099');
   r.huisarts = await put(q, { resourceType: 'Practitioner', id: 'huisarts' });
   r.gpRole = await put(q, {
     resourceType: 'PractitionerRole',
@@ -189,6 +194,25 @@ beforeAll(async () => {
     code: { text: 'x' },
     subject: ref('Patient/p4'),
   });
+  // t5: the MESO team escalates p1 to the behandelnetwerk. t6: the VVT asks the CTV for an ELV bed for p4.
+  r.t5 = await put(q, {
+    resourceType: 'Task',
+    id: 't5',
+    status: 'requested',
+    intent: 'order',
+    for: ref('Patient/p1'),
+    requester: ref('PractitionerRole/so-arts-role'),
+    owner: ref('Organization/bn-org'),
+  });
+  r.t6 = await put(q, {
+    resourceType: 'Task',
+    id: 't6',
+    status: 'requested',
+    intent: 'order',
+    for: ref('Patient/p4'),
+    requester: ref('PractitionerRole/vvt-role'),
+    owner: ura('90000055'),
+  });
   r.ae1 = await put(q, {
     resourceType: 'AuditEvent',
     id: 'ae1',
@@ -218,36 +242,47 @@ async function writeOutcome(kind: OrganizationKind, change: WriteChange): Promis
   }
 }
 
-// ✓ = visible, · = hidden. Columns: gp, vvt, meso-team, platform, admin.
+// ✓ = visible, · = hidden. Columns: gp, vvt, meso-team, behandelnetwerk, ctv, platform, admin. The CTV sees p4
+// (an ELV Task is addressed to it) and nothing of p1; the behandelnetwerk p1 (the escalation t5), not p4.
 const READ_MATRIX: Array<[string, string]> = [
-  ['gpOrg', '✓✓✓✓✓'],
-  ['gpRole', '✓✓✓✓✓'],
-  ['huisarts', '✓✓✓✓✓'],
-  ['p1', '✓✓✓✓✓'],
-  ['p2', '✓···✓'],
-  ['p3', '····✓'],
+  ['gpOrg', '✓✓✓✓✓✓✓'],
+  ['gpRole', '✓✓✓✓✓✓✓'],
+  ['huisarts', '✓✓✓✓✓✓✓'],
+  ['p1', '✓✓✓✓·✓✓'],
+  ['p2', '✓·····✓'],
+  ['p3', '······✓'],
   // The VVT referred p4 (t4's requester): it reads back the Patient, not the rest of the record (o4).
-  ['p4', '·✓✓✓✓'],
-  ['ep1', '✓✓✓✓✓'],
-  ['ct1', '✓✓✓✓✓'],
-  ['cp1', '✓✓✓·✓'],
-  ['cpVersioned', '✓✓✓·✓'],
-  ['c1', '✓✓✓·✓'],
-  ['o1', '✓✓✓·✓'],
-  ['adr1', '✓✓✓·✓'],
-  ['c2', '✓···✓'],
-  ['c3', '····✓'],
-  ['t1', '✓✓✓✓✓'],
-  ['t4', '·✓✓✓✓'],
-  ['sr4', '·✓✓✓✓'],
-  ['o4', '··✓·✓'],
-  ['ae1', '····✓'],
+  ['p4', '·✓✓·✓✓✓'],
+  ['ep1', '✓✓✓✓·✓✓'],
+  ['ct1', '✓✓✓✓·✓✓'],
+  ['cp1', '✓✓✓✓··✓'],
+  ['cpVersioned', '✓✓✓✓··✓'],
+  ['c1', '✓✓✓✓··✓'],
+  ['o1', '✓✓✓✓··✓'],
+  ['adr1', '✓✓✓✓··✓'],
+  ['c2', '✓·····✓'],
+  ['c3', '······✓'],
+  ['t1', '✓✓✓✓·✓✓'],
+  ['t4', '·✓✓·✓✓✓'],
+  ['sr4', '·✓✓·✓✓✓'],
+  ['o4', '··✓·✓·✓'],
+  ['t5', '✓✓✓✓·✓✓'],
+  ['t6', '·✓✓·✓✓✓'],
+  ['ae1', '······✓'],
 ];
 
 describe('read matrix: organisation kind × resource', () => {
   it.each(READ_MATRIX)('%s: %s', async (key, expected) => {
     const actual = await Promise.all(KINDS.map(async (kind) => ((await canRead(kind, key)) ? '✓' : '·')));
     expect(actual.join('')).toBe(expected);
+  });
+
+  it('refuses a type the kind may never see outright (403), not with an empty result', () => {
+    for (const type of ['CarePlan', 'Consent', 'Goal', 'Encounter'])
+      expect(() => policy.checkScope(callers.ctv, type, 's')).toThrow(/"ctv" have no access to/);
+    for (const type of ['Task', 'ServiceRequest', 'Observation', 'Condition', 'Organization', 'Subscription'])
+      expect(() => policy.checkScope(callers.ctv, type, 'r')).not.toThrow();
+    expect(() => policy.checkScope(callers.behandelnetwerk, 'CarePlan', 'r')).not.toThrow();
   });
 
   it('hands the search engine the same rules as data', async () => {
@@ -268,6 +303,14 @@ describe('read matrix: organisation kind × resource', () => {
       'p1',
       'p4',
     ]);
+    const bn = await policy.restrictionFor(db.pool, callers.behandelnetwerk);
+    expect(await patientsOf(db.pool, bn)).toEqual(['p1']);
+    const ctv = await policy.restrictionFor(db.pool, callers.ctv);
+    expect(await patientsOf(db.pool, ctv)).toEqual(['p4']);
+    expect(ctv?.hiddenTypes).toEqual(
+      expect.arrayContaining(['CarePlan', 'Goal', 'Consent', 'RelatedPerson', 'Encounter', 'Provenance']),
+    );
+    expect(ctv?.hiddenTypes).not.toContain('Observation');
     const platform = await policy.restrictionFor(db.pool, callers.platform);
     expect(platform?.hiddenTypes).toEqual(
       expect.arrayContaining(['CarePlan', 'Condition', 'Goal', 'Observation', 'Consent', 'AuditEvent']),
@@ -469,6 +512,101 @@ const WRITE_MATRIX: Array<[OrganizationKind, string, 'allowed' | 'denied', () =>
       }),
   ],
   ['platform', 'update a Task', 'denied', () => update(r.t1, { status: 'cancelled' } as Partial<Resource>)],
+  [
+    'behandelnetwerk',
+    'accept an escalation Task addressed to it',
+    'allowed',
+    () => update(r.t5, { status: 'accepted' } as Partial<Resource>),
+  ],
+  [
+    'behandelnetwerk',
+    'record its advice as an Observation of its patient',
+    'allowed',
+    () =>
+      create({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'advies' },
+        subject: ref('Patient/p1'),
+      }),
+  ],
+  [
+    'behandelnetwerk',
+    'record a diagnosis (Condition) of its patient',
+    'allowed',
+    () => create({ resourceType: 'Condition', subject: ref('Patient/p1') }),
+  ],
+  [
+    'behandelnetwerk',
+    "record a Condition of a stranger's patient",
+    'denied',
+    () => create({ resourceType: 'Condition', subject: ref('Patient/p3') }),
+  ],
+  [
+    'behandelnetwerk',
+    'record the Provenance of its advice',
+    'allowed',
+    () =>
+      create({
+        resourceType: 'Provenance',
+        target: [ref('Observation/o1')],
+        recorded: '2026-12-06T10:00:00Z',
+        agent: [{ who: ref('Organization/bn-org') }],
+      } as Resource),
+  ],
+  ['behandelnetwerk', 'write a CarePlan of its patient', 'denied', () => create(carePlan('Patient/p1'))],
+  ['behandelnetwerk', 'update a Patient', 'denied', () => update(r.p1, { active: true })],
+  [
+    'behandelnetwerk',
+    'update a Task addressed to the MESO team',
+    'denied',
+    () => update(r.t1, { status: 'accepted' } as Partial<Resource>),
+  ],
+  [
+    'ctv',
+    'accept an ELV Task addressed to it',
+    'allowed',
+    () => update(r.t6, { status: 'accepted' } as Partial<Resource>),
+  ],
+  [
+    'ctv',
+    'hand an ELV Task to another requester',
+    'denied',
+    () => update(r.t6, { requester: ref('Organization/other-gp') } as Partial<Resource>),
+  ],
+  [
+    'ctv',
+    'update a Task addressed to the MESO team',
+    'denied',
+    () => update(r.t4, { status: 'accepted' } as Partial<Resource>),
+  ],
+  ['ctv', 'create a referral Task', 'denied', () => create(task('Organization/ctv-org'))],
+  [
+    'ctv',
+    'create an Observation of its patient',
+    'denied',
+    () =>
+      create({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x' },
+        subject: ref('Patient/p4'),
+      }),
+  ],
+  ['ctv', 'create a Patient', 'denied', () => create({ resourceType: 'Patient' })],
+  [
+    'ctv',
+    'create its own Subscription',
+    'allowed',
+    () =>
+      create({
+        resourceType: 'Subscription',
+        status: 'requested',
+        reason: 'x',
+        criteria: 'Task?owner=x',
+        channel: { type: 'rest-hook' },
+      } as Resource),
+  ],
   ['admin', 'create a CarePlan for anyone', 'allowed', () => create(carePlan('Patient/p3'))],
   ['admin', 'create an AuditEvent', 'denied', () => create({ resourceType: 'AuditEvent' } as Resource)],
   ['admin', 'delete an AuditEvent', 'denied', () => remove(r.ae1)],
@@ -587,5 +725,9 @@ describe('with the demo data (examples/demo-data.json) and the demo clients', ()
     expect(await bsnsFor('meso-team')).toEqual(['999900213', '999901199', '999911120']);
     expect(await bsnsFor('platform')).toEqual(['999900213', '999901199', '999911120']);
     expect(await bsnsFor('admin')).toBeUndefined();
+  });
+  it('the CTV sees the patient of the ELV request addressed to it; the behandelnetwerk none yet', async () => {
+    expect(await bsnsFor('ctv')).toEqual(['999911120']);
+    expect(await bsnsFor('behandelnetwerk')).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import {
 import type { Queryable } from '../../src/store/database';
 import { projectPath } from '../../src/project-root';
 import { URA_SYSTEM } from '../../src/security/access-policy';
+import { ORGANIZATION_KINDS } from '../../src/kernel/caller';
 import { testConfig } from './security-test-support';
 
 const demoDir = projectPath('examples', 'clients');
@@ -20,11 +21,14 @@ describe('demo clients (examples/clients)', () => {
   it('has one client per organisation kind, all marked demo', () => {
     expect(demo.map((c) => c.organization.kind).sort()).toEqual([
       'admin',
+      'behandelnetwerk',
+      'ctv',
       'gp',
       'meso-team',
       'platform',
       'vvt',
     ]);
+    expect(demo.map((c) => c.organization.kind).sort()).toEqual([...ORGANIZATION_KINDS].sort());
     expect(demo.every((c) => c.demo)).toBe(true);
   });
 
@@ -65,7 +69,7 @@ describe('demo clients (examples/clients)', () => {
   });
 
   it('are not configured in production', () => {
-    expect(configuredClients(testConfig({ demoClientsDir: demoDir })).length).toBe(5);
+    expect(configuredClients(testConfig({ demoClientsDir: demoDir })).length).toBe(7);
     expect(configuredClients(testConfig({ demoClientsDir: demoDir, nodeEnv: 'production' }))).toEqual([]);
   });
 });
@@ -89,6 +93,13 @@ describe('client configuration', () => {
     expect(() =>
       parseClientConfig({ ...valid, organization: { ...valid.organization, kind: 'hacker' } }, 'x'),
     ).toThrow(/kind/);
+    // The behandelnetwerk and the CTV are care providers too: identified by URA or AGB.
+    for (const kind of ['behandelnetwerk', 'ctv'])
+      expect(() => parseClientConfig({ ...valid, organization: { kind, name: 'x' } }, 'x')).toThrow(/ura/);
+    expect(
+      parseClientConfig({ ...valid, organization: { kind: 'ctv', name: 'x', ura: '90000055' } }, 'x')
+        .organization.kind,
+    ).toBe('ctv');
   });
 });
 

@@ -20,4 +20,17 @@ describe('migrate', () => {
     const results = await Promise.all([migrate(db, extra), migrate(db, extra)]);
     expect(results.flat()).toEqual(['999-test-table']);
   });
+
+  it('admits the behandelnetwerk and the CTV as client organisation kinds (011), nothing unknown', async () => {
+    const insert = (id: string, kind: string) =>
+      db.pool.query(
+        `INSERT INTO client (client_id, name, organization_kind, organization_name, jwks, scopes)
+         VALUES ($1, 'x', $2, 'x', '{"keys": []}', '{}')`,
+        [id, kind],
+      );
+    await insert('migrate-bn', 'behandelnetwerk');
+    await insert('migrate-ctv', 'ctv');
+    await expect(insert('migrate-hospital', 'hospital')).rejects.toThrow(/organization_kind_check/);
+    await db.pool.query(`DELETE FROM client WHERE client_id LIKE 'migrate-%'`);
+  });
 });

@@ -3,11 +3,15 @@ import Client from 'fhir-kit-client';
 import pg from 'pg';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { loadConfig } from '../../src/config';
+import type { OrganizationKind } from '../../src/kernel/caller';
 import { startService, type RunningService } from '../../src/server';
 import { findDemoClient, requestAccessToken } from '../../src/security/backend-services-client';
 
-/** The demo clients in examples/clients, by organisation kind: the GP EHR, the VVT system, the MESO team, … */
-export type Role = 'admin' | 'gp' | 'vvt' | 'meso-team' | 'platform';
+/**
+ * The demo clients in examples/clients, by organisation kind (the file name): the GP EHR, the VVT system, the MESO
+ * team, the behandelnetwerk, the Coördinatiepunt ELV, …
+ */
+export type Role = OrganizationKind;
 
 export interface TestServer {
   service: RunningService;

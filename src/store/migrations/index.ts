@@ -8,6 +8,7 @@ import * as m007 from './007-care-relations';
 import * as m008 from './008-subscriptions';
 import * as m009 from './009-subscription-notifications';
 import * as m010 from './010-requester-relations';
+import * as m011 from './011-organization-kinds';
 
 /** Ordered schema migrations. Add a file `NNN-name.ts` exporting `sql` and list it here; never edit a released one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -21,4 +22,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '008-subscriptions', sql: m008.sql },
   { name: '009-subscription-notifications', sql: m009.sql },
   { name: '010-requester-relations', sql: m010.sql },
+  { name: '011-organization-kinds', sql: m011.sql },
 ];
