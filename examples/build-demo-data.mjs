@@ -288,7 +288,7 @@ const wijkverpleegkundige = professional('wijkverpleegkundige', {
   specialty: ['30.000', 'Verpleegkundige'],
 });
 // The behandelnetwerk's own specialist ouderengeneeskunde (advice, diagnostics, co-treatment on escalation).
-professional('behandelnetwerk-specialist-ouderengeneeskunde', {
+professional('behandelnetwerk-so', {
   name: { given: ['Marten'], ownName: 'Bosma' },
   gender: 'male',
   agb: '98012349',
