@@ -24,6 +24,7 @@ import {
   asSeenBy,
   CLIENT_ID,
   DEMO_ID,
+  ORG_URA,
   URA,
   byDemoId,
   byIdentifier,
@@ -52,7 +53,7 @@ let outsiderTask: Task;
 let vvtOrg: Organization;
 let mesoOrg: Organization;
 
-const ROLES: Role[] = ['admin', 'gp', 'vvt', 'meso-team', 'platform'];
+const ROLES: Role[] = ['admin', 'gp', 'vvt', 'meso-team', 'behandelnetwerk', 'ctv', 'platform'];
 
 beforeAll(async () => {
   server = await startTestServer({ LOAD_DEMO_DATA: 'true' });
@@ -192,6 +193,9 @@ describe('reads per role: own versus another organisation’s patient', () => {
     ['gp', true],
     ['vvt', true],
     ['meso-team', true],
+    // No escalation of Truus is addressed to the behandelnetwerk; her ELV request is addressed to the CTV.
+    ['behandelnetwerk', false],
+    ['ctv', true],
     ['platform', true],
   ])('%s reads a demo patient: %s', async (role, allowed) => {
     // The platform is not identifiable: it knows the patient by a pseudonymous id (issue 8 §8).
@@ -206,6 +210,8 @@ describe('reads per role: own versus another organisation’s patient', () => {
     ['gp', false],
     ['vvt', false],
     ['meso-team', false],
+    ['behandelnetwerk', false],
+    ['ctv', false],
     ['platform', false],
   ])('%s reads the patient of another practice and its problem: %s', async (role, allowed) => {
     for (const [type, resource] of [
@@ -223,6 +229,36 @@ describe('reads per role: own versus another organisation’s patient', () => {
         expectOutcome(res.data, 'forbidden');
       }
     }
+  });
+
+  it('the CTV sees of the ELV request what triage needs, and nothing of patients without a Task owned by it', async () => {
+    const elv = await byDemoId<Task>(clients.ctv, 'Task', 'client-1-elv-aanvraag-task');
+    expect(elv.owner?.identifier?.value).toBe(ORG_URA.ctv);
+    expect(await total('ctv', 'Patient')).toBe(1);
+    // Her other referrals too (the aanmelding for the MESO team): Tasks about its patient are visible as such.
+    expect(await total('ctv', 'Task')).toBe(await total('admin', 'Task', { patient: refOf(truus) }));
+    expect(await total('ctv', 'ServiceRequest')).toBe(
+      await total('admin', 'ServiceRequest', { subject: refOf(truus) }),
+    );
+    expect(await total('ctv', 'Condition')).toBe(
+      await total('admin', 'Condition', { subject: refOf(truus) }),
+    );
+    expect(await total('ctv', 'Observation')).toBe(
+      await total('admin', 'Observation', { subject: refOf(truus) }),
+    );
+    expect(await total('ctv', 'Condition', { subject: refOf(henk) })).toBe(0);
+    expect((await refused(clients.ctv.read({ resourceType: 'Patient', id: henk.id as string }))).status).toBe(
+      403,
+    );
+    // Plans, goals, relatives and directives are not needed to place a short stay.
+    for (const type of ['CarePlan', 'Goal', 'RelatedPerson', 'Consent']) {
+      const search = await refused(clients.ctv.search({ resourceType: type, searchParams: {} }));
+      expect(search.status).toBe(403);
+      expectOutcome(search.data, 'forbidden', /"ctv" have no access/);
+    }
+    // The behandelnetwerk has no demo patient yet: it sees no one.
+    expect(await total('behandelnetwerk', 'Patient')).toBe(0);
+    expect(await total('behandelnetwerk', 'Task')).toBe(0);
   });
 
   it('the platform does not see care plans or problems, even of patients with an episode', async () => {
@@ -406,7 +442,7 @@ describe('AuditEvent', () => {
     })) as unknown as Bundle;
     expect(admin.type).toBe('searchset');
     expect(resourcesOf(admin, 'AuditEvent')).toHaveLength(1);
-    for (const role of ['gp', 'vvt', 'meso-team', 'platform'] as const) {
+    for (const role of ['gp', 'vvt', 'meso-team', 'behandelnetwerk', 'ctv', 'platform'] as const) {
       const res = await refused(clients[role].search({ resourceType: 'AuditEvent', searchParams: {} }));
       expect(res.status).toBe(403);
       expectOutcome(res.data, 'forbidden');
