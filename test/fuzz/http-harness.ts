@@ -6,7 +6,15 @@ import { startService, type RunningService } from '../../src/server';
 import { createTestDatabaseUrl, requestToken, type Role } from '../support/test-server';
 
 /** Every demo client, so that the access paths are fuzzed too. 'none' sends no token. */
-export const ROLES: readonly Role[] = ['admin', 'gp', 'vvt', 'meso-team', 'platform'];
+export const ROLES: readonly Role[] = [
+  'admin',
+  'gp',
+  'vvt',
+  'meso-team',
+  'behandelnetwerk',
+  'ctv',
+  'platform',
+];
 export type Caller = Role | 'none';
 
 export interface FuzzRequest {
