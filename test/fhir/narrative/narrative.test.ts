@@ -134,7 +134,7 @@ describe('generateNarrative for the demo scenario', () => {
         'Status ingetrokken',
         'Datum 5 oktober 2026',
         'Verwijzer Jeroen Wierenga, Huisarts',
-        'Uitvoerder Zorggroep Het Drentse Erf',
+        'Uitvoerder Coördinatiepunt Eerstelijnsverblijf Drenthe',
       ],
     ],
     [
@@ -143,7 +143,7 @@ describe('generateNarrative for the demo scenario', () => {
         'Status afgewezen',
         'Reden van afwijzing Geen bed beschikbaar: Alle ELV-bedden in de regio bezet tot 12 oktober',
         'Aangemaakt 5 oktober 2026 om 09:30',
-        'Ontvanger Zorggroep Het Drentse Erf',
+        'Ontvanger Coördinatiepunt Eerstelijnsverblijf Drenthe',
       ],
     ],
     ['Task-meso-demo-client-2-aanmelding-task.json', ['Status geaccepteerd']],
