@@ -11,6 +11,8 @@ import {
   REJECTION_REASON_SYSTEM,
 } from '../../src/domain/referral';
 import { SUPPORTED_TYPES } from '../../src/kernel/resource-types';
+import { ORGANIZATION_KINDS } from '../../src/kernel/caller';
+import { ORGANIZATION_KIND_SYSTEM } from '../../src/fhir/access/patient-objection';
 
 // The project's own conformance resources (profiles/meso) must agree with the constants the code uses.
 const DIR = join(__dirname, '../../profiles/meso');
@@ -102,6 +104,10 @@ describe('profiles/meso', () => {
       ]),
     );
     expect(codeSystem(REFERRAL_KIND_SYSTEM).concept).toHaveLength(5);
+    // A patient's objection names a kind by these codes: every kind the access policy knows, except admin.
+    expect(codeSystem(ORGANIZATION_KIND_SYSTEM).concept?.map((c) => c.code)).toEqual(
+      ORGANIZATION_KINDS.filter((kind) => kind !== 'admin'),
+    );
   });
 
   describe('referral Task invariants', () => {

@@ -1,4 +1,5 @@
-import type { Goal, Task } from '@medplum/fhirtypes';
+import type { Consent, Goal, Task } from '@medplum/fhirtypes';
+import { ORGANIZATION_KIND_SYSTEM } from '../../../src/fhir/access/patient-objection';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceValidator } from '../../../src/fhir/validation/validator';
@@ -51,5 +52,32 @@ describe('own CodeSystems', () => {
     };
     const hits = errors(goal).filter((i) => i.code === 'code-invalid');
     expect(hits.map((i) => i.expression?.[0])).toEqual(['Goal.category[0].coding[0]']);
+  });
+
+  it('checks the organisation kind a patient objection names (CodeSystem organization-kind)', () => {
+    const objection = (code: string): Consent => ({
+      resourceType: 'Consent',
+      status: 'active',
+      scope: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }],
+      },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: 'Patient/p' },
+      policyRule: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }],
+      },
+      provision: {
+        type: 'deny',
+        actor: [
+          { role: { coding: [{ system: ORGANIZATION_KIND_SYSTEM, code }] }, reference: { display: code } },
+        ],
+      },
+    });
+    const kindIssues = (code: string) =>
+      v.validate(objection(code)).filter((i) => i.severity === 'error' && i.code === 'code-invalid');
+    for (const kind of ['behandelnetwerk', 'ctv', 'vvt']) expect(kindIssues(kind)).toEqual([]);
+    const hit = kindIssues('ziekenhuis');
+    expect(hit.map((i) => i.expression?.[0])).toEqual(['Consent.provision.actor[0].role.coding[0]']);
+    expect(hit[0].diagnostics).toContain('behandelnetwerk');
   });
 });
