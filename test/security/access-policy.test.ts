@@ -662,6 +662,13 @@ describe('patient objection (Consent deny)', () => {
     expect(await canRead('vvt', 'c1')).toBe(true);
   });
 
+  it('a deny for the CTV kind blocks the CTV from the ELV patient, not the VVT', async () => {
+    await put(db.pool, { ...objection('Patient/p4', kindActor('ctv')), id: 'obj-ctv' });
+    expect(await canRead('ctv', 'p4')).toBe(false);
+    expect(await canRead('ctv', 'o4')).toBe(false);
+    expect(await canRead('vvt', 'p4')).toBe(true);
+  });
+
   it('the platform is blocked by a deny for its kind', async () => {
     await put(db.pool, { ...objection('Patient/p1', kindActor('platform')), id: 'obj-platform' });
     expect(await canRead('platform', 'ep1')).toBe(false);
