@@ -13,7 +13,8 @@ export const CONSENT_SCOPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/conse
  * - `provision.type = deny` objects; a nested `provision.provision` may carry exceptions (`permit`);
  * - `provision.actor` names who is blocked: a specific organisation (`actor.reference` = Organization/<id>, or
  *   `actor.reference.identifier` with its URA or AGB), or every organisation of a kind (`actor.role` coded in
- *   ORGANIZATION_KIND_SYSTEM: gp | vvt | meso-team | platform; the reference then only carries a display);
+ *   ORGANIZATION_KIND_SYSTEM: gp | vvt | meso-team | behandelnetwerk | ctv | platform, as listed in
+ *   profiles/meso/CodeSystem-organization-kind.json; the reference then only carries a display);
  *   no actor means every organisation;
  * - `provision.period`, when present, limits when it applies.
  * As in Mitz, the most specific rule wins (organisation > kind > everyone); at equal specificity deny wins.
