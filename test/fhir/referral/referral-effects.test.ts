@@ -365,6 +365,10 @@ describe('effects of a referral Task transition, in its transaction (real databa
     expect((await current<ServiceRequest>(referral.request)).meta.versionId).toBe('1');
     expect(await episodesOf(referral.patient)).toHaveLength(0);
     expect(await provenancesOf({ ...received, meta: { versionId: '3' } })).toHaveLength(0);
+    // The same acceptance with a working outbox has them all.
+    const task = await move(meso, received, { status: 'accepted' });
+    expect(await episodesOf(referral.patient)).toHaveLength(1);
+    expect((await provenancesOf(task))[0].target).toHaveLength(3);
   });
 
   it('the server’s own write of a Task (no client request, as the MESO import) has no effects', async () => {
