@@ -75,6 +75,16 @@ beforeAll(async () => {
   net.name = 'Behandelnetwerk Test';
   delete net.text;
   await executor.repository.create(systemCtx, net, { assignedId: ORG_ID[NETWORK] });
+  // The MESO team's specialist ouderengeneeskunde, who may accept an aanmelding addressed to her.
+  for (const [type, id] of [
+    ['Practitioner', 'meso-demo-specialist-ouderengeneeskunde-practitioner'],
+    ['PractitionerRole', 'meso-demo-specialist-ouderengeneeskunde-role'],
+  ]) {
+    const file = projectPath('examples', 'fixtures', `${type}-${id}.json`);
+    await executor.repository.create(systemCtx, JSON.parse(fs.readFileSync(file, 'utf8')) as Resource, {
+      assignedId: id,
+    });
+  }
 }, 60_000);
 afterAll(() => db.close());
 
@@ -87,9 +97,9 @@ interface Referral {
 /** A referral of `kind` from `requester` to `owner` (both by URA only), stored by the system as requested. */
 async function newReferral(
   kind: string,
-  options: { bsn: string; requester?: string; owner?: string },
+  options: { bsn: string; requester?: string; owner?: string; ownerRef?: Task['owner'] },
 ): Promise<Referral> {
-  const { bsn, requester = VVT, owner = MESO } = options;
+  const { bsn, requester = VVT, owner = MESO, ownerRef } = options;
   const bundle = referralBundle();
   const n = ++serial;
   for (const entry of bundle.entry ?? []) {
@@ -106,7 +116,7 @@ async function newReferral(
     if (r.resourceType === 'Task') {
       const task = r as Task;
       task.requester = { identifier: { system: URA, value: requester } };
-      task.owner = { identifier: { system: URA, value: owner } };
+      task.owner = ownerRef ?? { identifier: { system: URA, value: owner } };
     } else {
       const sr = r as ServiceRequest;
       sr.requester = { identifier: { system: URA, value: requester } };
@@ -252,6 +262,25 @@ describe('effects of a referral Task transition, in its transaction (real databa
     expect(episodes[0].referralRequest?.map((r) => r.reference).sort()).toEqual(
       [first.request, second.request].sort(),
     );
+  });
+
+  it('an aanmelding accepted by a PractitionerRole makes her the careManager, her organisation managing', async () => {
+    const role = 'PractitionerRole/meso-demo-specialist-ouderengeneeskunde-role';
+    const referral = await newReferral('aanmelding-meso-team', {
+      bsn: newBsn(),
+      ownerRef: {
+        reference: role,
+        type: 'PractitionerRole',
+        identifier: {
+          system: 'https://meso-zorg.nl/fhir/NamingSystem/demo-id',
+          value: 'specialist-ouderengeneeskunde-role',
+        },
+      },
+    });
+    await accepted(referral);
+    const [episode] = await episodesOf(referral.patient);
+    expect(episode.careManager?.reference).toBe(role);
+    expect(episode.managingOrganization?.reference).toBe(`Organization/${ORG_ID[MESO]}`);
   });
 
   it('rejecting revokes the ServiceRequest and opens nothing', async () => {
