@@ -97,9 +97,9 @@ interface Referral {
 /** A referral of `kind` from `requester` to `owner` (both by URA only), stored by the system as requested. */
 async function newReferral(
   kind: string,
-  options: { bsn: string; requester?: string; owner?: string; ownerRef?: Task['owner'] },
+  options: { bsn: string; requester?: string; owner?: string; ownerRef?: Task['owner']; by?: RequestContext },
 ): Promise<Referral> {
-  const { bsn, requester = VVT, owner = MESO, ownerRef } = options;
+  const { bsn, requester = VVT, owner = MESO, ownerRef, by = systemCtx } = options;
   const bundle = referralBundle();
   const n = ++serial;
   for (const entry of bundle.entry ?? []) {
@@ -131,7 +131,7 @@ async function newReferral(
         ];
     }
   }
-  const response = await executor.execute(systemCtx, transactionRequest(bundle));
+  const response = await executor.execute(by, transactionRequest(bundle));
   const locations = (response.body as Bundle).entry?.map((e) => e.response?.location ?? '') ?? [];
   const idOf = (type: string) =>
     locations.map((l) => new RegExp(`(?:^|/)${type}/([^/]+)`).exec(l)?.[1]).find(Boolean) as string;
@@ -281,6 +281,26 @@ describe('effects of a referral Task transition, in its transaction (real databa
     const [episode] = await episodesOf(referral.patient);
     expect(episode.careManager?.reference).toBe(role);
     expect(episode.managingOrganization?.reference).toBe(`Organization/${ORG_ID[MESO]}`);
+  });
+
+  it('the VVT’s post of a referral Task leaves a Provenance naming the VVT; a PATCH acceptance has the effects', async () => {
+    const referral = await newReferral('aanmelding-meso-team', { bsn: newBsn(), by: vvt });
+    const [posted] = await provenancesOf(referral.task);
+    expect(posted.target.map((t) => t.reference)).toEqual([version(referral.task)]);
+    expect(posted.agent?.[0]).toMatchObject({ who: { display: 'Test vvt' } });
+    const received = await move(meso, referral.task, { status: 'received' });
+    await executor.execute(meso, {
+      kind: 'patch',
+      method: 'PATCH',
+      resourceType: 'Task',
+      id: received.id,
+      query: [],
+      patch: [{ op: 'replace', path: '/status', value: 'accepted' }],
+      ifMatch: `W/"${received.meta?.versionId}"`,
+      lenient: false,
+    });
+    const [episode] = await episodesOf(referral.patient);
+    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
   });
 
   it('rejecting revokes the ServiceRequest and opens nothing', async () => {
