@@ -187,7 +187,10 @@ async function extendEpisode(
     ...(!episode.careManager && careManager
       ? { careManager: careManager as EpisodeOfCare['careManager'] }
       : {}),
-    ...(team && !teams.length ? { team: [team as Reference<CareTeam>] } : {}),
+    // A new team (none yet, or the one named is gone) is added; the one that was extended is there already.
+    ...(team && !teams.some((t) => localKey(t.reference) === localKey(team.reference))
+      ? { team: [...teams, team as Reference<CareTeam>] }
+      : {}),
   };
   // Already linked (the same referral accepted before): nothing is written, so the Provenance names nothing.
   if (JSON.stringify(next) === JSON.stringify(episode)) return undefined;
