@@ -90,7 +90,10 @@ async function focusedRequest(
   if (target.resourceType !== 'ServiceRequest') return `${fix}; found ${key}, a ${target.resourceType}`;
   const current = await resourceStore.current(tx, 'ServiceRequest', target.id);
   if (!current || current.deleted || !current.resource)
-    return `${fix}; ${key} does not exist on this server (or was deleted). Create it first, or in the same Bundle`;
+    return (
+      `${fix}; ${key} does not exist on this server (or was deleted, or its own entry in this Bundle was ` +
+      'refused). Create it first, or in the same Bundle'
+    );
   const request = current.resource as ServiceRequest;
   if (!declaredProfiles(request).includes(REFERRAL_REQUEST_PROFILE) && !kindsOf(request.code?.coding).length)
     return (
