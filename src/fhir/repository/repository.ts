@@ -438,6 +438,7 @@ export class FhirRepository {
         caller: ctx.caller,
         request,
         tx: this.queryable,
+        pending: this.scope?.pending,
       });
     }
   }
