@@ -138,6 +138,20 @@ describe('referral notifications (rest-hook)', () => {
     expect(about('/meso', id).map((t) => t.meta?.versionId)).toEqual(['1', '2']);
   });
 
+  it('match the version that changed, not a later one (status in the criteria, a single Task by _id)', async () => {
+    // The team's inbox subscription: a new referral received right away still matched status=requested.
+    await subscribe(meso, `Task?owner=${toMeso.reference}&status=requested`, '/inbox');
+    let { task } = await refer('999923304', 'N-4');
+    const id = task.id as string;
+    await subscribe(vvt, `Task?_id=${id}`, '/one');
+    task = await moveTask(meso, task, { status: 'received' });
+    task = await moveTask(meso, task, { status: 'accepted' });
+    await waitFor(() => about('/inbox', id).length >= 1 && about('/one', id).length >= 2);
+    await tick(1500);
+    expect(about('/inbox', id).map((t) => t.status)).toEqual(['requested']);
+    expect(about('/one', id).map((t) => t.status)).toEqual(['received', 'accepted']);
+  });
+
   it("nobody else's receiver gets them", async () => {
     await tick(1000);
     const ids = [...(received.get('/vvt') ?? [])].map((t) => t.id);
@@ -145,6 +159,6 @@ describe('referral notifications (rest-hook)', () => {
     const third = (received.get('/gp') ?? []).map((t) => t.id);
     expect(third.filter((id) => ids.includes(id))).toEqual([]);
     // Only the receivers the test set up were called.
-    expect([...received.keys()].sort()).toEqual(['/flaky', '/meso', '/vvt']);
+    expect([...received.keys()].sort()).toEqual(['/flaky', '/inbox', '/meso', '/one', '/vvt']);
   });
 });
