@@ -109,3 +109,97 @@ export const OWNER_MUTABLE = [
 
 /** The requester may cancel, saying why: status (to cancelled), statusReason and note. */
 export const REQUESTER_MUTABLE = ['status', 'statusReason', 'note'] as const;
+
+// --- Effects of a transition (issue 11): what the referral's decision does to its request and the zorgtraject.
+
+export const REFERRAL_OUTPUT_SYSTEM = canonical('CodeSystem', 'referral-output');
+/** Task.output.type of the place a CTV offers for an accepted ELV request. */
+export const OFFERED_PLACE = 'aangeboden-plek';
+
+/** The referral kinds (CodeSystem referral-kind). */
+export const REFERRAL_KIND = {
+  aanmelding: 'aanmelding-meso-team',
+  escalatieAdvies: 'escalatie-advies',
+  escalatieDiagnostiek: 'escalatie-aanvullende-diagnostiek',
+  escalatieMedebehandeling: 'escalatie-medebehandeling',
+  elv: 'elv-aanvraag',
+} as const;
+
+/** ServiceRequest statuses a referral's workflow sets (a subset of FHIR's RequestStatus). */
+export type RequestStatus = 'active' | 'on-hold' | 'completed' | 'revoked';
+
+const REQUEST_STATUS: Readonly<Partial<Record<string, RequestStatus>>> = {
+  accepted: 'active',
+  'in-progress': 'active',
+  'on-hold': 'on-hold',
+  completed: 'completed',
+  rejected: 'revoked',
+  failed: 'revoked',
+  cancelled: 'revoked',
+};
+
+/**
+ * The status the referral's ServiceRequest takes when its Task reaches `taskStatus`; undefined: it stays as it is
+ * (requested, received: nothing is decided yet). Rejected, failed and cancelled end what was asked: revoked.
+ */
+export const requestStatusFor = (taskStatus: string): RequestStatus | undefined => REQUEST_STATUS[taskStatus];
+
+/** A participant of the zorgtraject's CareTeam, as a zib ZorgverlenerRol code (v3-ParticipationType) and a text. */
+export interface TeamRole {
+  code: 'REF' | 'CON' | 'ATND';
+  text: string;
+}
+
+/** What accepting a referral does to the patient's zorgtraject. */
+export interface AcceptanceEffect {
+  /** open: an aanmelding starts a zorgtraject when the patient has none open; extend: only an open one is linked. */
+  episode: 'open' | 'extend';
+  /** Which organisation of the Task joins the zorgtraject's CareTeam, in which role; none for an ELV request. */
+  joins?: { party: ReferralParty; role: TeamRole };
+}
+
+const CONSULTED: TeamRole = { code: 'CON', text: 'Behandelnetwerk (consultatie)' };
+const ACCEPTANCE: Readonly<Record<string, AcceptanceEffect>> = {
+  // The referring VVT or GP stays involved in the trajectory it asked for.
+  [REFERRAL_KIND.aanmelding]: {
+    episode: 'open',
+    joins: { party: 'requester', role: { code: 'REF', text: 'Verwijzer' } },
+  },
+  // The behandelnetwerk that accepted an escalation joins the team: consulted, or treating alongside.
+  [REFERRAL_KIND.escalatieAdvies]: { episode: 'extend', joins: { party: 'owner', role: CONSULTED } },
+  [REFERRAL_KIND.escalatieDiagnostiek]: { episode: 'extend', joins: { party: 'owner', role: CONSULTED } },
+  [REFERRAL_KIND.escalatieMedebehandeling]: {
+    episode: 'extend',
+    joins: { party: 'owner', role: { code: 'ATND', text: 'Behandelnetwerk (medebehandeling)' } },
+  },
+  // The ELV stay is an Encounter of its own; the zorgtraject only records that it was asked for.
+  [REFERRAL_KIND.elv]: { episode: 'extend' },
+};
+
+/** What accepting a referral of `kind` does to the zorgtraject; undefined for a kind outside referral-kind. */
+export const acceptanceEffect = (kind: string): AcceptanceEffect | undefined => ACCEPTANCE[kind];
+
+/** One Task.output, as the acceptance rule needs it. */
+export interface ReferralOutput {
+  /** Its type is coded OFFERED_PLACE from REFERRAL_OUTPUT_SYSTEM. */
+  offeredPlace: boolean;
+  /** Its value is a reference to a Location. */
+  location: boolean;
+  /** Its valueString. */
+  text?: string;
+}
+
+/**
+ * Why accepting a referral of `kind` with these outputs breaks the rule, or undefined. An accepted ELV request
+ * must say which place is offered (a Location, or a typed description of the bed), so that the requester can
+ * arrange the transfer without calling the CTV.
+ */
+export function acceptanceProblem(kind: string, outputs: readonly ReferralOutput[]): string | undefined {
+  if (kind !== REFERRAL_KIND.elv) return undefined;
+  if (outputs.some((o) => o.location || (o.offeredPlace && !!o.text?.trim()))) return undefined;
+  return (
+    `Accepting an ELV request (${REFERRAL_KIND.elv}) needs the offered place in Task.output, in the same update: ` +
+    `an output with type ${REFERRAL_OUTPUT_SYSTEM}|${OFFERED_PLACE} and valueReference to the Location ` +
+    `(e.g. Location/…) or valueString describing the bed (e.g. "ELV-bed kamer 12, Zorgcentrum De Es, Assen")`
+  );
+}

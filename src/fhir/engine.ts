@@ -20,6 +20,7 @@ import { indexResource, removeIndexes, storeIndexes } from './search/indexer';
 import { withNarrative } from './narrative/narrative';
 import { withPlanSummary } from './careplan/plan-summary';
 import { requiresProvenance, writeProvenance } from './careplan/plan-provenance';
+import { referralEffects } from './referral/referral-effects';
 import { ReleaseGate } from './release/release-gate';
 
 export interface FhirEngine {
@@ -67,6 +68,7 @@ export async function buildFhirEngine(deps: {
     audit: deps.audit,
     outbox: deps.outbox,
     beforeStore: deps.beforeStore,
+    followUp: referralEffects,
     normalize: deps.normalize,
     narrative: withNarrative,
     derive: withPlanSummary,

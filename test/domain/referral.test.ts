@@ -1,6 +1,10 @@
 import {
+  acceptanceEffect,
+  acceptanceProblem,
   nextStatuses,
+  REFERRAL_OUTPUT_SYSTEM,
   rejectionProblem,
+  requestStatusFor,
   transitionParty,
   transitionProblem,
 } from '../../src/domain/referral';
@@ -97,5 +101,79 @@ describe('the referral Task state machine', () => {
       expect(nextStatuses(final)).toEqual([]);
     expect(nextStatuses('draft')).toEqual([]);
     expect(transitionProblem('draft', 'requested')).toMatch(/'draft' is outside the referral workflow/);
+  });
+});
+
+describe('requestStatusFor: the ServiceRequest follows its Task', () => {
+  it.each([
+    ['accepted', 'active'],
+    ['in-progress', 'active'],
+    ['on-hold', 'on-hold'],
+    ['completed', 'completed'],
+    ['rejected', 'revoked'],
+    ['failed', 'revoked'],
+    ['cancelled', 'revoked'],
+  ])('Task %s → ServiceRequest %s', (task, request) => {
+    expect(requestStatusFor(task)).toBe(request);
+  });
+
+  it('leaves the request as it is while nothing is decided', () => {
+    for (const status of ['requested', 'received', 'draft']) expect(requestStatusFor(status)).toBeUndefined();
+  });
+});
+
+describe('acceptanceEffect: what accepting a referral does to the zorgtraject', () => {
+  it('an aanmelding opens a zorgtraject, and the referring organisation joins its team', () => {
+    expect(acceptanceEffect('aanmelding-meso-team')).toEqual({
+      episode: 'open',
+      joins: { party: 'requester', role: { code: 'REF', text: 'Verwijzer' } },
+    });
+  });
+
+  it('an escalation extends the open zorgtraject, and the behandelnetwerk (its owner) joins the team', () => {
+    for (const kind of [
+      'escalatie-advies',
+      'escalatie-aanvullende-diagnostiek',
+      'escalatie-medebehandeling',
+    ]) {
+      const effect = acceptanceEffect(kind);
+      expect(effect?.episode).toBe('extend');
+      expect(effect?.joins?.party).toBe('owner');
+    }
+    expect(acceptanceEffect('escalatie-advies')?.joins?.role.code).toBe('CON');
+    expect(acceptanceEffect('escalatie-medebehandeling')?.joins?.role.code).toBe('ATND');
+  });
+
+  it('an ELV request only extends the open zorgtraject; an unknown kind does nothing', () => {
+    expect(acceptanceEffect('elv-aanvraag')).toEqual({ episode: 'extend' });
+    expect(acceptanceEffect('iets-anders')).toBeUndefined();
+  });
+});
+
+describe('acceptanceProblem: an accepted ELV request names the offered place', () => {
+  const none = { offeredPlace: false, location: false };
+
+  it('refuses an ELV acceptance without an output naming the place, saying what to send', () => {
+    const problem = acceptanceProblem('elv-aanvraag', []) as string;
+    expect(problem).toContain(`${REFERRAL_OUTPUT_SYSTEM}|aangeboden-plek`);
+    expect(problem).toMatch(/valueReference to the Location/);
+    expect(problem).toMatch(/valueString describing the bed/);
+    // A typed output without text, or an untyped text, names no place.
+    expect(
+      acceptanceProblem('elv-aanvraag', [{ offeredPlace: true, location: false, text: ' ' }]),
+    ).toBeDefined();
+    expect(acceptanceProblem('elv-aanvraag', [{ ...none, text: 'kamer 12' }])).toBeDefined();
+  });
+
+  it('accepts a Location, or a typed description of the bed', () => {
+    expect(acceptanceProblem('elv-aanvraag', [{ ...none, location: true }])).toBeUndefined();
+    expect(
+      acceptanceProblem('elv-aanvraag', [{ offeredPlace: true, location: false, text: 'ELV-bed kamer 12' }]),
+    ).toBeUndefined();
+  });
+
+  it('asks nothing of the other kinds', () => {
+    expect(acceptanceProblem('aanmelding-meso-team', [])).toBeUndefined();
+    expect(acceptanceProblem('escalatie-advies', [])).toBeUndefined();
   });
 });

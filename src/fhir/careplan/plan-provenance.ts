@@ -5,10 +5,12 @@ import type {
   ProvenanceAgent,
   Reference,
   Resource,
+  Task,
 } from '@medplum/fhirtypes';
 import type { Caller } from '../../kernel/caller';
 import { IdentifierSystem } from '../../domain/identifier-systems';
 import { isZorgbehandelplan } from '../narrative/plan-graph';
+import { isReferralTask } from '../validation/business-rules';
 
 /** R5 Provenance.patient in R4 (cross-version extension): puts the Provenance under the plan's patient. */
 const PROVENANCE_PATIENT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Provenance.patient';
@@ -32,13 +34,19 @@ export interface ProvenanceInput {
   resource?: Resource;
   /** The Provenance the client sent in the X-Provenance header (reason, policy, its own agents). */
   sent?: Provenance;
+  /** Versions the server wrote as effects of this write (a referral's request and zorgtraject): targets too. */
+  effects?: readonly { resourceType: string; id: string; versionId: number }[];
   requestId: string;
   baseUrl: string;
 }
 
-/** Whose write must leave a Provenance: the zorgbehandelplan, the record of care every HIS relies on. */
+/**
+ * Whose write must leave a Provenance: the zorgbehandelplan, the record of care every HIS relies on, and a referral
+ * Task (each decision with who took it and what it changed: issue 11).
+ */
 export const requiresProvenance = (resource: Resource | undefined): boolean =>
-  resource !== undefined && isZorgbehandelplan(resource);
+  resource !== undefined &&
+  (isZorgbehandelplan(resource) || (resource.resourceType === 'Task' && isReferralTask(resource as Task)));
 
 function organisation(caller: Caller): Reference<Organization> {
   const org = caller.organization;
@@ -76,7 +84,8 @@ export function writeProvenance(input: ProvenanceInput): Provenance {
     ...sent
   } = input.sent ?? ({ resourceType: 'Provenance' } as Provenance);
   const operation = OPERATIONS[input.interaction];
-  const subject = (input.resource as { subject?: Reference } | undefined)?.subject?.reference;
+  const about = input.resource as { subject?: Reference; for?: Reference } | undefined;
+  const subject = (about?.subject ?? about?.for)?.reference;
   const patient: Extension[] = subject?.startsWith('Patient/')
     ? [{ url: PROVENANCE_PATIENT, valueReference: { reference: subject, type: 'Patient' } }]
     : [];
@@ -86,12 +95,10 @@ export function writeProvenance(input: ProvenanceInput): Provenance {
     ...sent,
     ...(extension.length ? { extension } : {}),
     resourceType: 'Provenance',
-    target: [
-      {
-        reference: `${input.resourceType}/${input.id}/_history/${input.versionId}`,
-        type: input.resourceType as Resource['resourceType'],
-      },
-    ],
+    target: [input, ...(input.effects ?? [])].map((v) => ({
+      reference: `${v.resourceType}/${v.id}/_history/${v.versionId}`,
+      type: v.resourceType as Resource['resourceType'],
+    })),
     recorded: input.lastUpdated,
     activity: sent.activity ?? { coding: [{ system: DATA_OPERATION, ...operation }] },
     agent: [...(sent.agent ?? []), ...callerAgents(input.caller)],

@@ -2,10 +2,17 @@ import type { Reference, Resource, Task } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/database';
 import type { Caller } from '../../kernel/caller';
 import { FhirError, issue, unprocessable } from '../../kernel/outcome';
-import { OWNER_MUTABLE, REQUESTER_MUTABLE, transitionParty, transitionProblem } from '../../domain/referral';
+import {
+  acceptanceProblem,
+  OWNER_MUTABLE,
+  REQUESTER_MUTABLE,
+  transitionParty,
+  transitionProblem,
+} from '../../domain/referral';
 import type { BeforeStore, BeforeStoreChange } from '../repository';
 import { isReferralTask } from '../validation/business-rules';
 import { referenceNames, referencesAt, type Party } from '../access/patient-compartment';
+import { referralKind, referralOutputs } from './referral-task';
 
 /** How the access policy names the caller's organisation (its Organization, PractitionerRoles, URA, AGB). */
 export type PartyOf = (q: Queryable, caller: Caller) => Promise<Party>;
@@ -16,7 +23,7 @@ const SERVER_KEPT = new Set(['id', 'meta', 'text', 'lastModified']);
 /**
  * The referral Task workflow (issue 11) on a client's update (PUT, PATCH, a transaction entry): If-Match is
  * required, the status follows the state machine of src/domain/referral.ts, the owner moves it along and the
- * requester may only cancel, and neither changes what was asked. Runs in the transaction, after the version check
+ * requester may only cancel, and neither changes what was asked; an accepted ELV request names the offered place. Runs in the transaction, after the version check
  * under the row lock, so of two racing updates from the same version only one gets here.
  */
 export function referralTaskRules(partyOf?: PartyOf): BeforeStore {
@@ -32,7 +39,14 @@ export function referralTaskRules(partyOf?: PartyOf): BeforeStore {
     const roles = await rolesOf(change, partyOf);
     if (roles) checkStatusParty(before, after, roles);
     checkUnchanged(before, after, mutableFor(roles));
+    if (after.status === 'accepted' && before.status !== 'accepted') checkAcceptance(after);
   };
+}
+
+/** What an acceptance must carry (an ELV request: the offered place in Task.output). */
+function checkAcceptance(task: Task): void {
+  const problem = acceptanceProblem(referralKind(task) ?? '', referralOutputs(task));
+  if (problem) throw unprocessable([issue('required', problem, 'Task.output')]);
 }
 
 interface Roles {

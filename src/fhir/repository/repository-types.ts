@@ -5,7 +5,7 @@ import type { ResourceIndex } from '../../store/lookups/index-rows';
 import type { StoredVersion } from '../../store/resource-store';
 import type { AccessGuard, AuditSink, Outbox } from '../ports';
 import type { ConformanceCheck } from './prepare';
-import type { BeforeStore } from './stages';
+import type { BeforeStore, FollowUp } from './stages';
 
 // The repository's contract: what it is built from (RepositoryDeps) and what a write takes and gives.
 
@@ -42,6 +42,8 @@ export interface RepositoryDeps {
   audit?: AuditSink;
   /** Rules on a change with its previous version, run in the transaction (stages.ts). */
   beforeStore?: readonly BeforeStore[];
+  /** Writes that follow from a client's change (the referral effects), at the end of its transaction (stages.ts). */
+  followUp?: FollowUp;
   /** Committed changes for the afterCommit consumers; NO_OUTBOX without a job queue. */
   outbox?: Outbox;
   /** Adds a generated (Dutch) narrative to resources that carry none, for systems that only display. */

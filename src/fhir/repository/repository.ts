@@ -3,6 +3,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import {
   headerFault,
   newScope,
+  noteEffects,
   noteProvenance,
   provenanceDue,
   rederive,
@@ -22,7 +23,7 @@ import { parseCriteria } from '../search/criteria';
 import { checkIfMatch, checkUpdateId } from './preconditions';
 import type { RepositoryDeps, WriteOptions, WriteResult } from './repository-types';
 import { prepareWrite, stamp, withId, type PreparedWrite } from './prepare';
-import { changeOf, type BeforeStoreChange } from './stages';
+import { changeOf, type BeforeStoreChange, type FollowUpChange } from './stages';
 import { checkReferentialIntegrity } from './referential-integrity';
 
 const MAX_CONDITIONAL_MATCHES = 2;
@@ -59,6 +60,7 @@ export class FhirRepository {
       const scope = newScope(tx);
       const repo = new FhirRepository(this.deps, scope);
       const result = await fn(repo);
+      await repo.runFollowUps(scope);
       // A transaction Bundle may write what a derived summary shows after the resource that shows it.
       if (scope.changes.length > 1) await rederive(scope, this.deps.derive);
       await repo.recordProvenance(scope);
@@ -73,6 +75,17 @@ export class FhirRepository {
    */
   expectWrites(keys: Iterable<string>): void {
     for (const key of keys) this.scope?.pending.add(key);
+  }
+
+  /**
+   * The follow-up writes of the transaction's client changes (the referral effects), through this transaction-bound
+   * repository; the versions they write become targets of the change's Provenance.
+   */
+  private async runFollowUps(scope: TransactionScope): Promise<void> {
+    const followUp = this.deps.followUp;
+    if (!followUp) return;
+    for (let change = scope.followUps.shift(); change; change = scope.followUps.shift())
+      noteEffects(scope, change, await followUp.run(this, change));
   }
 
   /** The server's Provenance of the transaction's writes that need one (transaction-end.ts). */
@@ -118,8 +131,13 @@ export class FhirRepository {
     return resourceStore.history(this.queryable, { ...query, access });
   }
 
-  async findMatches(resourceType: string, params: ReadonlyArray<[string, string]>): Promise<Resource[]> {
-    return this.deps.index.findMatches(this.queryable, resourceType, params, MAX_CONDITIONAL_MATCHES);
+  /** Resources matching search parameters, unfiltered by access: for conditional interactions and the server. */
+  async findMatches(
+    resourceType: string,
+    params: ReadonlyArray<[string, string]>,
+    limit = MAX_CONDITIONAL_MATCHES,
+  ): Promise<Resource[]> {
+    return this.deps.index.findMatches(this.queryable, resourceType, params, limit);
   }
 
   /**
@@ -418,9 +436,21 @@ export class FhirRepository {
       interaction === 'create',
     );
     await this.afterWrite(ctx, version, interaction);
-    if (this.scope)
+    if (this.scope) {
       noteProvenance(this.scope, this.deps.provenance, ctx, version, interaction, version.resource);
+      if (request) this.noteFollowUp(this.scope, { ctx, version, resource: version.resource, previous });
+    }
     return { version, status: interaction === 'create' ? 201 : 200 };
+  }
+
+  /** A client's own update whose follow-up writes run at the end of the transaction (runFollowUps). */
+  private noteFollowUp(
+    scope: TransactionScope,
+    change: Omit<FollowUpChange, 'previous'> & { previous?: StoredVersion },
+  ): void {
+    const { previous, ...rest } = change;
+    const noted: FollowUpChange = { ...rest, previous: previous?.deleted ? undefined : previous?.resource };
+    if (this.deps.followUp?.applies(noted)) scope.followUps.push(noted);
   }
 
   private async runBeforeStore(

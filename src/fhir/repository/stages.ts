@@ -4,13 +4,15 @@ import type { StoredVersion } from '../../store/resource-store';
 import type { Caller } from '../../kernel/caller';
 import type { RequestContext, WriteChange } from '../../kernel/request-context';
 import type { ResourceChange } from '../ports';
+import type { FhirRepository } from './repository';
 
 /**
  * The stages of a write, in order:
  * 1. prepare (prepare.ts), outside any transaction: default profile, validation, narrative, index extraction;
  * 2. in the transaction: version check (If-Match, conditional match), access policy, beforeStore, derived content
  *    (the zorgbehandelplan's summary), the inserts and the audit row; once all writes of the transaction are done
- *    (transaction-end.ts): derived content again, the server's Provenance of a plan write, the outbox rows;
+ *    (transaction-end.ts): the follow-up writes of a client's change (the referral effects), derived content
+ *    again, the server's Provenance of a plan or referral write, the outbox rows;
  * 3. afterCommit: the outbox's consumers (src/jobs/outbox.ts), after the commit, with retries.
  */
 
@@ -35,6 +37,32 @@ export interface BeforeStoreChange {
  * rolls the transaction back.
  */
 export type BeforeStore = (change: BeforeStoreChange) => void | Promise<void>;
+
+/** A client's own change (`request` set, see BeforeStoreChange) as stored, for its follow-up writes. */
+export interface FollowUpChange {
+  ctx: RequestContext;
+  version: StoredVersion;
+  resource: Resource;
+  previous?: Resource;
+}
+
+/** A version written in a transaction, as a Provenance targets it. */
+export interface VersionKey {
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+/**
+ * Writes that follow from a client's change, in its transaction once all the transaction's own writes are done and
+ * before the Provenance stage (src/fhir/referral/referral-effects.ts). `applies` is asked when the change is stored;
+ * `run` writes through `repo` (bound to the transaction: validated, audited, rolled back with the change) and
+ * answers the versions it wrote, which the change's Provenance targets too.
+ */
+export interface FollowUp {
+  applies(change: FollowUpChange): boolean;
+  run(repo: FhirRepository, change: FollowUpChange): Promise<VersionKey[]>;
+}
 
 /** The outbox message of a stored version. */
 export function changeOf(

@@ -6,6 +6,7 @@ import { FhirError } from '../../kernel/outcome';
 import type { RequestContext } from '../../kernel/request-context';
 import type { ProvenanceInput } from '../careplan/plan-provenance';
 import type { ResourceChange } from '../ports';
+import type { FollowUpChange, VersionKey } from './stages';
 
 /**
  * What a transaction-bound repository keeps until its commit, and the stages that run once all its writes are
@@ -22,6 +23,8 @@ export interface TransactionScope {
   provenanceSent: Set<string>;
   /** `Type/id`s a transaction Bundle creates or updates: existing for referential integrity, whatever the order. */
   pending: Set<string>;
+  /** Client changes whose follow-up writes (RepositoryDeps.followUp) are still to be made, in order. */
+  followUps: FollowUpChange[];
 }
 
 export const newScope = (tx: Queryable): TransactionScope => ({
@@ -31,6 +34,7 @@ export const newScope = (tx: Queryable): TransactionScope => ({
   provenanceDue: new Map(),
   provenanceSent: new Set(),
   pending: new Set(),
+  followUps: [],
 });
 
 /**
@@ -104,4 +108,14 @@ export async function headerFault(input: ProvenanceInput, write: () => Promise<u
     const issues = err.issues.map((i) => ({ ...i, diagnostics: `X-Provenance: ${i.diagnostics ?? ''}` }));
     throw new FhirError(422, issues);
   }
+}
+
+/** Adds the versions a change's follow-up wrote to the targets of the change's Provenance, when it needs one. */
+export function noteEffects(
+  scope: TransactionScope,
+  change: FollowUpChange,
+  effects: readonly VersionKey[],
+): void {
+  const due = scope.provenanceDue.get(`${change.version.resourceType}/${change.version.id}`);
+  if (due && effects.length) due.effects = [...(due.effects ?? []), ...effects];
 }

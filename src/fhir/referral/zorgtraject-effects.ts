@@ -1,0 +1,208 @@
+import type {
+  CareTeam,
+  CareTeamParticipant,
+  EpisodeOfCare,
+  Organization,
+  Reference,
+  ServiceRequest,
+  Task,
+} from '@medplum/fhirtypes';
+import { canonical } from '../../domain/canonical';
+import { acceptanceEffect, type TeamRole } from '../../domain/referral';
+import { localKey, localTarget } from '../../kernel/reference';
+import type { RequestContext } from '../../kernel/request-context';
+import { resourceStore, type StoredVersion } from '../../store/resource-store';
+import { lockPatientTrajectories } from '../../store/trajectory-locks';
+import type { FhirRepository, VersionKey } from '../repository';
+import { CARETEAM_PROFILE } from '../meso/sections/team';
+import { referralKind } from './referral-task';
+import { referralParty, sameParty } from './referral-parties';
+
+const ZORGTRAJECT_PROFILE = canonical('StructureDefinition', 'meso-zorgtraject');
+const TYPE_SYSTEM = canonical('CodeSystem', 'trajectory-type');
+const TYPE_CODE = 'zorgtraject-kwetsbare-patienten';
+const TYPE_DISPLAY = 'Zorgtraject kwetsbare patiënten';
+const NAME_EXT = 'http://nictiz.nl/fhir/StructureDefinition/ext-EpisodeOfCare.EpisodeOfCareName';
+const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+/** The statuses of a zorgtraject that is still open (R4 EpisodeOfCare). */
+const OPEN = ['active', 'waitlist', 'onhold'];
+
+/** The accepted referral the zorgtraject effects are about. */
+interface Accepted {
+  ctx: RequestContext;
+  task: Task;
+  patient: string;
+  request: Reference<ServiceRequest>;
+  /** When the Task was accepted (its lastUpdated): the start of a zorgtraject it opens. */
+  at: string;
+}
+
+/**
+ * Accepting a referral (issue 11): an aanmelding opens the patient's zorgtraject with the accepting organisation,
+ * or extends the open one it manages; an escalation or ELV request extends the open zorgtraject, if any. Each
+ * gets the ServiceRequest in referralRequest, and the organisation the kind names joins its CareTeam.
+ */
+export async function acceptedReferral(
+  repo: FhirRepository,
+  ctx: RequestContext,
+  task: Task,
+  at: string,
+): Promise<VersionKey[]> {
+  const effect = acceptanceEffect(referralKind(task) ?? '');
+  const patient = localKey(task.for?.reference);
+  const request = localKey(task.focus?.reference);
+  if (!effect || !patient?.startsWith('Patient/') || !request) return [];
+  // Two referrals of this patient accepted at once must not both open a zorgtraject.
+  await lockPatientTrajectories(repo.queryable, patient);
+  const owner = await referralParty(repo, task.owner);
+  const requester = await referralParty(repo, task.requester);
+  const accepted: Accepted = {
+    ctx,
+    task,
+    patient,
+    request: { reference: request, type: 'ServiceRequest', display: task.focus?.display },
+    at,
+  };
+  // An aanmelding's zorgtraject is the accepting organisation's; the other kinds extend the one the requester
+  // (the MESO team) manages, else any open one.
+  const managing = effect.episode === 'open' ? owner.organization : requester.organization;
+  const open = await openEpisode(repo, patient, managing, effect.episode === 'open');
+  if (!open && (effect.episode === 'extend' || !owner.organization)) return [];
+  const joining = effect.joins && (effect.joins.party === 'owner' ? owner : requester).organization;
+  const team = await joinTeam(repo, accepted, open, joining && { member: joining, role: effect.joins?.role });
+  const careManager = owner.practitionerRole;
+  const episode = open
+    ? await extendEpisode(repo, accepted, open, team?.reference, careManager)
+    : await openNewEpisode(repo, accepted, owner.organization as Reference, team?.reference, careManager);
+  return [...(team ? [team.version] : []), episode];
+}
+
+/** The open zorgtraject of the patient managed by `managing` (when `only`, none else), the oldest first. */
+async function openEpisode(
+  repo: FhirRepository,
+  patient: string,
+  managing: Reference | undefined,
+  only: boolean,
+): Promise<StoredVersion | undefined> {
+  const found = (await repo.findMatches(
+    'EpisodeOfCare',
+    [
+      ['patient', patient],
+      ['status', OPEN.join(',')],
+      ['type', `${TYPE_SYSTEM}|${TYPE_CODE}`],
+    ],
+    50,
+  )) as EpisodeOfCare[];
+  const byStart = found.sort((a, b) => key(a).localeCompare(key(b)));
+  const own = byStart.find((e) => sameParty(e.managingOrganization, managing));
+  const episode = own ?? (only ? undefined : byStart[0]);
+  // Locked: a client's concurrent update of this zorgtraject is not overwritten by ours, nor ours by it.
+  return episode && resourceStore.current(repo.queryable, 'EpisodeOfCare', episode.id as string, true);
+}
+
+const key = (e: EpisodeOfCare) => `${e.period?.start ?? ''}|${e.id}`;
+
+interface Joining {
+  member: Reference;
+  role?: TeamRole;
+}
+
+/** The zorgtraject's CareTeam with the joining organisation in it: created when there is none, else extended. */
+async function joinTeam(
+  repo: FhirRepository,
+  accepted: Accepted,
+  open: StoredVersion | undefined,
+  joining: Joining | undefined,
+): Promise<{ reference: Reference; version: VersionKey } | undefined> {
+  if (!joining) return undefined;
+  const existing = (open?.resource as EpisodeOfCare | undefined)?.team?.find((t) => localKey(t.reference));
+  const id = localTarget(existing?.reference)?.id;
+  const stored = id ? await resourceStore.current(repo.queryable, 'CareTeam', id, true) : undefined;
+  if (stored && !stored.deleted && existing) {
+    const team = stored.resource as CareTeam;
+    if (team.participant?.some((p) => sameParty(p.member, joining.member))) return undefined;
+    const participant = [...(team.participant ?? []), participantOf(joining)];
+    const result = await repo.update(accepted.ctx, 'CareTeam', team.id as string, { ...team, participant });
+    return { reference: existing, version: keyOf(result.version) };
+  }
+  const managing = (open?.resource as EpisodeOfCare | undefined)?.managingOrganization;
+  const result = await repo.create(accepted.ctx, newTeam(accepted, joining, managing));
+  const reference: Reference = { reference: `CareTeam/${result.version.id}`, type: 'CareTeam' };
+  return { reference, version: keyOf(result.version) };
+}
+
+function participantOf(joining: Joining): CareTeamParticipant {
+  const role = joining.role;
+  return {
+    ...(role ? { role: [{ coding: [{ system: PARTICIPATION, code: role.code }], text: role.text }] } : {}),
+    member: joining.member as CareTeamParticipant['member'],
+  };
+}
+
+function newTeam(accepted: Accepted, joining: Joining, managing: Reference | undefined): CareTeam {
+  const owner = managing ?? accepted.task.owner;
+  return {
+    resourceType: 'CareTeam',
+    meta: { profile: [CARETEAM_PROFILE] },
+    status: 'active',
+    subject: { reference: accepted.patient, type: 'Patient', display: accepted.task.for?.display },
+    period: { start: accepted.at },
+    participant: [participantOf(joining)],
+    ...(owner && localKey(owner.reference)
+      ? { managingOrganization: [owner as Reference<Organization>] }
+      : {}),
+  };
+}
+
+async function extendEpisode(
+  repo: FhirRepository,
+  accepted: Accepted,
+  open: StoredVersion,
+  team: Reference | undefined,
+  careManager: Reference | undefined,
+): Promise<VersionKey> {
+  const episode = open.resource as EpisodeOfCare;
+  const requests = episode.referralRequest ?? [];
+  const linked = requests.some((r) => localKey(r.reference) === accepted.request.reference);
+  const teams = episode.team ?? [];
+  const next: EpisodeOfCare = {
+    ...episode,
+    ...(linked ? {} : { referralRequest: [...requests, accepted.request] }),
+    ...(!episode.careManager && careManager
+      ? { careManager: careManager as EpisodeOfCare['careManager'] }
+      : {}),
+    ...(team && !teams.length ? { team: [team as Reference<CareTeam>] } : {}),
+  };
+  if (JSON.stringify(next) === JSON.stringify(episode)) return keyOf(open);
+  const result = await repo.update(accepted.ctx, 'EpisodeOfCare', episode.id as string, next);
+  return keyOf(result.version);
+}
+
+async function openNewEpisode(
+  repo: FhirRepository,
+  accepted: Accepted,
+  managing: Reference,
+  team: Reference | undefined,
+  careManager: Reference | undefined,
+): Promise<VersionKey> {
+  const episode: EpisodeOfCare = {
+    resourceType: 'EpisodeOfCare',
+    meta: { profile: [ZORGTRAJECT_PROFILE] },
+    extension: [{ url: NAME_EXT, valueString: TYPE_DISPLAY }],
+    status: 'active',
+    type: [{ coding: [{ system: TYPE_SYSTEM, code: TYPE_CODE, display: TYPE_DISPLAY }] }],
+    patient: { reference: accepted.patient, type: 'Patient', display: accepted.task.for?.display },
+    managingOrganization: managing as Reference<Organization>,
+    period: { start: accepted.at },
+    referralRequest: [accepted.request],
+    ...(careManager ? { careManager: careManager as EpisodeOfCare['careManager'] } : {}),
+    ...(team ? { team: [team as Reference<CareTeam>] } : {}),
+  };
+  return keyOf((await repo.create(accepted.ctx, episode)).version);
+}
+
+const keyOf = (v: StoredVersion): VersionKey => ({
+  resourceType: v.resourceType,
+  id: v.id,
+  versionId: v.versionId,
+});
