@@ -7,6 +7,7 @@ import type { AccessGuard } from './fhir/ports';
 import type { BeforeStore, FhirRepository } from './fhir/repository';
 import { activateSubscription, subscriptionRules } from './fhir/subscriptions/rules';
 import { referralTaskRules } from './fhir/referral/task-workflow';
+import { referralIntegrityRules } from './fhir/referral/referral-integrity';
 import { defaultConsumers, type AfterCommit } from './jobs/outbox';
 import { planNarrativeConsumer } from './jobs/plan-narrative-job';
 import type { NotificationDeps } from './jobs/subscription-delivery';
@@ -21,7 +22,7 @@ import { AuditTrail } from './audit/audit-trail';
  * after-commit jobs and write with the same rules: whichever process consumes a change does the same with it.
  */
 
-/** The write rules beyond validation and access (Subscription checks and activation, the referral workflow). */
+/** The write rules beyond validation and access (Subscription checks and activation, the referral workflow and integrity). */
 export function writeRules(
   config: Pick<Config, 'subscriptions'>,
   access?: Pick<AccessGuard, 'partyOf'>,
@@ -31,7 +32,11 @@ export function writeRules(
 } {
   const partyOf = access && ((q: Queryable, caller: Caller) => access.partyOf(q, caller));
   return {
-    beforeStore: [subscriptionRules(config.subscriptions), referralTaskRules(partyOf)],
+    beforeStore: [
+      subscriptionRules(config.subscriptions),
+      referralTaskRules(partyOf),
+      referralIntegrityRules(),
+    ],
     normalize: activateSubscription,
   };
 }

@@ -2,6 +2,8 @@ import { canonical } from './canonical';
 
 /** Task-based referral (aanmelding, escalatie, ELV-aanvraag): profiles/meso/StructureDefinition-meso-referral-task.json. */
 export const REFERRAL_TASK_PROFILE = canonical('StructureDefinition', 'meso-referral-task');
+/** What a referral asks (its Task's focus): profiles/meso/StructureDefinition-meso-referral-servicerequest.json. */
+export const REFERRAL_REQUEST_PROFILE = canonical('StructureDefinition', 'meso-referral-servicerequest');
 export const REFERRAL_KIND_SYSTEM = canonical('CodeSystem', 'referral-kind');
 export const REJECTION_REASON_SYSTEM = canonical('CodeSystem', 'referral-rejection-reason');
 /** The rejection reason that needs a free-text explanation. */

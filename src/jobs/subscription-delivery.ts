@@ -53,7 +53,13 @@ export function subscriptionConsumer(boss: PgBoss, deps: NotificationDeps): Afte
   };
 }
 
-/** Creates the delivery queue (retries with backoff, from config) and works it. */
+/**
+ * Deliveries fetched per poll. pg-boss polls a queue every 2 s, so one job per poll would cap a service at one
+ * notification per 2 s (a referral's five status changes to two subscribers took 20 s).
+ */
+const DELIVERY_BATCH = 20;
+
+/** Creates the delivery queue (retries with backoff, from config) and works it, a batch per poll. */
 export async function startDelivery(boss: PgBoss, deps: NotificationDeps): Promise<void> {
   const { retryLimit, retryDelaySeconds } = deps.retry;
   await boss.createQueue(SUBSCRIPTION_DELIVERY, {
@@ -62,15 +68,49 @@ export async function startDelivery(boss: PgBoss, deps: NotificationDeps): Promi
     retryDelay: retryDelaySeconds,
     retryBackoff: true,
   });
-  await boss.work<Delivery>(SUBSCRIPTION_DELIVERY, { includeMetadata: true }, async ([job]) => {
-    try {
-      await deliver(deps, job.data);
-    } catch (err) {
-      if (job.retryCount < job.retryLimit) throw err;
-      // The last try failed: the Subscription goes to `error` (R4); its client re-activates it with a PUT.
-      await markError(deps, job.data.subscriptionId, (err as Error).message);
-    }
-  });
+  await boss.work<Delivery>(
+    SUBSCRIPTION_DELIVERY,
+    { includeMetadata: true, batchSize: DELIVERY_BATCH },
+    (jobs) => deliverBatch(boss, deps, jobs),
+  );
+}
+
+/**
+ * Each Subscription's deliveries of the batch in version order, the Subscriptions side by side. A failed one is
+ * failed alone (pg-boss retries it; the batch's other jobs complete), and after its last try the Subscription
+ * goes to `error` (R4); its client re-activates it with a PUT.
+ */
+async function deliverBatch(
+  boss: PgBoss,
+  deps: NotificationDeps,
+  jobs: ReadonlyArray<PgBoss.JobWithMetadata<Delivery>>,
+): Promise<void> {
+  const bySubscription = new Map<string, Array<PgBoss.JobWithMetadata<Delivery>>>();
+  for (const job of jobs)
+    bySubscription.set(job.data.subscriptionId, [
+      ...(bySubscription.get(job.data.subscriptionId) ?? []),
+      job,
+    ]);
+  const inOrder = (a: PgBoss.JobWithMetadata<Delivery>, b: PgBoss.JobWithMetadata<Delivery>) =>
+    a.data.id.localeCompare(b.data.id) || a.data.versionId - b.data.versionId;
+  await Promise.all(
+    [...bySubscription.values()].map(async (group) => {
+      for (const job of group.sort(inOrder)) await deliverJob(boss, deps, job);
+    }),
+  );
+}
+
+async function deliverJob(boss: PgBoss, deps: NotificationDeps, job: PgBoss.JobWithMetadata<Delivery>) {
+  try {
+    await deliver(deps, job.data);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (job.retryCount < job.retryLimit) return boss.fail(SUBSCRIPTION_DELIVERY, job.id, { message });
+    // The Subscription could not be marked (the repository is not ready yet): this job fails alone.
+    await markError(deps, job.data.subscriptionId, message).catch((markErr: Error) =>
+      boss.fail(SUBSCRIPTION_DELIVERY, job.id, { message: markErr.message }),
+    );
+  }
 }
 
 async function deliver(deps: NotificationDeps, delivery: Delivery): Promise<void> {

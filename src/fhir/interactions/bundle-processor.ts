@@ -7,9 +7,7 @@ import { routeFor, type FhirRequest, type FhirResponse } from './fhir-request';
 import type { Executor } from './execute';
 import { collectReferences, referencesWithPaths, rewriteReferences } from './reference-rewrite';
 import { unavailableError } from '../rest/error-response';
-
-// R4 http.html#trules: DELETE, then POST, then PUT/PATCH, then GET/HEAD.
-const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+import { processingOrder } from './write-order';
 
 export interface BundleOptions {
   /** Largest accepted number of entries (MAX_BUNDLE_ENTRIES): one transaction holds the write lock throughout. */
@@ -198,9 +196,7 @@ async function transaction(
       ...bundle,
       entry: entries.map((e) => ({ fullUrl: e.fullUrl, resource: e.request.body })),
     };
-    const ordered = [...entries].sort(
-      (a, b) => ORDER[a.request.method] - ORDER[b.request.method] || a.index - b.index,
-    );
+    const ordered = processingOrder(entries);
     const results = new Map<number, FhirResponse>();
     const invalid: OperationOutcomeIssue[] = [];
     let refused: unknown;

@@ -8,10 +8,10 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import type { Escalation, MesoCarePlanDocument, Professional } from '../../../meso-document/document';
-import { canonical } from '../../../domain/canonical';
 import { IdentifierSystem } from '../../../domain/identifier-systems';
 import {
   REFERRAL_KIND_SYSTEM,
+  REFERRAL_REQUEST_PROFILE,
   REFERRAL_TASK_PROFILE,
   REJECTION_REASON_SYSTEM,
 } from '../../../domain/referral';
@@ -31,7 +31,6 @@ import type { Section } from './section';
  * whether the request is still open.
  */
 
-const SR_PROFILE = canonical('StructureDefinition', 'meso-referral-servicerequest');
 const SNOMED = 'http://snomed.info/sct';
 
 const KIND_DISPLAY: Record<Escalation['kind'], string> = {
@@ -90,7 +89,7 @@ function serviceRequest(
 ): ServiceRequest {
   return {
     resourceType: 'ServiceRequest',
-    meta: { profile: [SR_PROFILE] },
+    meta: { profile: [REFERRAL_REQUEST_PROFILE] },
     identifier: [itemIdentifier(doc.document.id, KEY.escalationRequest(e.id))],
     status: SR_STATUS[e.status],
     intent: 'order',
