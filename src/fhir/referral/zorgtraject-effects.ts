@@ -60,7 +60,7 @@ export async function acceptedReferral(
     ctx,
     task,
     patient,
-    request: { reference: request, type: 'ServiceRequest', display: task.focus?.display },
+    request: refTo(request, 'ServiceRequest', task.focus?.display) as Reference<ServiceRequest>,
     at,
   };
   // An aanmelding's zorgtraject is the accepting organisation's; the other kinds extend the one the requester
@@ -69,13 +69,26 @@ export async function acceptedReferral(
   const open = await openEpisode(repo, patient, managing, effect.episode === 'open');
   if (!open && (effect.episode === 'extend' || !owner.organization)) return [];
   const joining = effect.joins && (effect.joins.party === 'owner' ? owner : requester).organization;
-  const team = await joinTeam(repo, accepted, open, joining && { member: joining, role: effect.joins?.role });
-  const careManager = owner.practitionerRole;
+  const team = await joinTeam(
+    repo,
+    accepted,
+    open ?? owner.organization,
+    joining && { member: joining, role: effect.joins?.role },
+  );
+  // The person who accepted an aanmelding leads the trajectory; an escalation's or ELV's owner does not.
+  const careManager = effect.episode === 'open' ? owner.practitionerRole : undefined;
   const episode = open
     ? await extendEpisode(repo, accepted, open, team?.reference, careManager)
     : await openNewEpisode(repo, accepted, owner.organization as Reference, team?.reference, careManager);
-  return [...(team ? [team.version] : []), episode];
+  return [team?.version, episode].filter((v): v is VersionKey => v !== undefined);
 }
+
+/** A literal reference, with its display when there is one. */
+const refTo = (reference: string, type: 'Patient' | 'ServiceRequest', display?: string): Reference => ({
+  reference,
+  type,
+  ...(display ? { display } : {}),
+});
 
 /** The open zorgtraject of the patient managed by `managing` (when `only`, none else), the oldest first. */
 async function openEpisode(
@@ -107,15 +120,20 @@ interface Joining {
   role?: TeamRole;
 }
 
-/** The zorgtraject's CareTeam with the joining organisation in it: created when there is none, else extended. */
+/**
+ * The zorgtraject's CareTeam with the joining organisation in it: created when there is none, else extended.
+ * `episode` is the open zorgtraject, or the organisation that will manage the one about to be opened.
+ */
 async function joinTeam(
   repo: FhirRepository,
   accepted: Accepted,
-  open: StoredVersion | undefined,
+  episode: StoredVersion | Reference | undefined,
   joining: Joining | undefined,
 ): Promise<{ reference: Reference; version: VersionKey } | undefined> {
   if (!joining) return undefined;
-  const existing = (open?.resource as EpisodeOfCare | undefined)?.team?.find((t) => localKey(t.reference));
+  const open = episode && 'versionId' in episode ? (episode.resource as EpisodeOfCare) : undefined;
+  const managing = open ? open.managingOrganization : (episode as Reference | undefined);
+  const existing = open?.team?.find((t) => localKey(t.reference));
   const id = localTarget(existing?.reference)?.id;
   const stored = id ? await resourceStore.current(repo.queryable, 'CareTeam', id, true) : undefined;
   if (stored && !stored.deleted && existing) {
@@ -125,7 +143,6 @@ async function joinTeam(
     const result = await repo.update(accepted.ctx, 'CareTeam', team.id as string, { ...team, participant });
     return { reference: existing, version: keyOf(result.version) };
   }
-  const managing = (open?.resource as EpisodeOfCare | undefined)?.managingOrganization;
   const result = await repo.create(accepted.ctx, newTeam(accepted, joining, managing));
   const reference: Reference = { reference: `CareTeam/${result.version.id}`, type: 'CareTeam' };
   return { reference, version: keyOf(result.version) };
@@ -140,16 +157,15 @@ function participantOf(joining: Joining): CareTeamParticipant {
 }
 
 function newTeam(accepted: Accepted, joining: Joining, managing: Reference | undefined): CareTeam {
-  const owner = managing ?? accepted.task.owner;
   return {
     resourceType: 'CareTeam',
     meta: { profile: [CARETEAM_PROFILE] },
     status: 'active',
-    subject: { reference: accepted.patient, type: 'Patient', display: accepted.task.for?.display },
+    subject: refTo(accepted.patient, 'Patient', accepted.task.for?.display) as CareTeam['subject'],
     period: { start: accepted.at },
     participant: [participantOf(joining)],
-    ...(owner && localKey(owner.reference)
-      ? { managingOrganization: [owner as Reference<Organization>] }
+    ...(managing && localKey(managing.reference)
+      ? { managingOrganization: [managing as Reference<Organization>] }
       : {}),
   };
 }
@@ -160,7 +176,7 @@ async function extendEpisode(
   open: StoredVersion,
   team: Reference | undefined,
   careManager: Reference | undefined,
-): Promise<VersionKey> {
+): Promise<VersionKey | undefined> {
   const episode = open.resource as EpisodeOfCare;
   const requests = episode.referralRequest ?? [];
   const linked = requests.some((r) => localKey(r.reference) === accepted.request.reference);
@@ -173,7 +189,8 @@ async function extendEpisode(
       : {}),
     ...(team && !teams.length ? { team: [team as Reference<CareTeam>] } : {}),
   };
-  if (JSON.stringify(next) === JSON.stringify(episode)) return keyOf(open);
+  // Already linked (the same referral accepted before): nothing is written, so the Provenance names nothing.
+  if (JSON.stringify(next) === JSON.stringify(episode)) return undefined;
   const result = await repo.update(accepted.ctx, 'EpisodeOfCare', episode.id as string, next);
   return keyOf(result.version);
 }
@@ -191,7 +208,7 @@ async function openNewEpisode(
     extension: [{ url: NAME_EXT, valueString: TYPE_DISPLAY }],
     status: 'active',
     type: [{ coding: [{ system: TYPE_SYSTEM, code: TYPE_CODE, display: TYPE_DISPLAY }] }],
-    patient: { reference: accepted.patient, type: 'Patient', display: accepted.task.for?.display },
+    patient: refTo(accepted.patient, 'Patient', accepted.task.for?.display) as EpisodeOfCare['patient'],
     managingOrganization: managing as Reference<Organization>,
     period: { start: accepted.at },
     referralRequest: [accepted.request],

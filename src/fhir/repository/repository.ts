@@ -438,7 +438,7 @@ export class FhirRepository {
     await this.afterWrite(ctx, version, interaction);
     if (this.scope) {
       noteProvenance(this.scope, this.deps.provenance, ctx, version, interaction, version.resource);
-      if (request) this.noteFollowUp(this.scope, { ctx, version, resource: version.resource, previous });
+      if (request) this.noteFollowUp(this.scope, ctx, version, previous);
     }
     return { version, status: interaction === 'create' ? 201 : 200 };
   }
@@ -446,11 +446,17 @@ export class FhirRepository {
   /** A client's own update whose follow-up writes run at the end of the transaction (runFollowUps). */
   private noteFollowUp(
     scope: TransactionScope,
-    change: Omit<FollowUpChange, 'previous'> & { previous?: StoredVersion },
+    ctx: RequestContext,
+    version: StoredVersion,
+    previous: StoredVersion | undefined,
   ): void {
-    const { previous, ...rest } = change;
-    const noted: FollowUpChange = { ...rest, previous: previous?.deleted ? undefined : previous?.resource };
-    if (this.deps.followUp?.applies(noted)) scope.followUps.push(noted);
+    const change: FollowUpChange = {
+      ctx,
+      version,
+      resource: version.resource as Resource,
+      previous: previous?.deleted ? undefined : previous?.resource,
+    };
+    if (this.deps.followUp?.applies(change)) scope.followUps.push(change);
   }
 
   private async runBeforeStore(

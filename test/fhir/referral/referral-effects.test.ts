@@ -75,6 +75,16 @@ beforeAll(async () => {
   net.name = 'Behandelnetwerk Test';
   delete net.text;
   await executor.repository.create(systemCtx, net, { assignedId: ORG_ID[NETWORK] });
+  // The MESO team's specialist ouderengeneeskunde, who may accept an aanmelding addressed to her.
+  for (const [type, id] of [
+    ['Practitioner', 'meso-demo-specialist-ouderengeneeskunde-practitioner'],
+    ['PractitionerRole', 'meso-demo-specialist-ouderengeneeskunde-role'],
+  ]) {
+    const file = projectPath('examples', 'fixtures', `${type}-${id}.json`);
+    await executor.repository.create(systemCtx, JSON.parse(fs.readFileSync(file, 'utf8')) as Resource, {
+      assignedId: id,
+    });
+  }
 }, 60_000);
 afterAll(() => db.close());
 
@@ -87,9 +97,9 @@ interface Referral {
 /** A referral of `kind` from `requester` to `owner` (both by URA only), stored by the system as requested. */
 async function newReferral(
   kind: string,
-  options: { bsn: string; requester?: string; owner?: string },
+  options: { bsn: string; requester?: string; owner?: string; ownerRef?: Task['owner']; by?: RequestContext },
 ): Promise<Referral> {
-  const { bsn, requester = VVT, owner = MESO } = options;
+  const { bsn, requester = VVT, owner = MESO, ownerRef, by = systemCtx } = options;
   const bundle = referralBundle();
   const n = ++serial;
   for (const entry of bundle.entry ?? []) {
@@ -106,7 +116,7 @@ async function newReferral(
     if (r.resourceType === 'Task') {
       const task = r as Task;
       task.requester = { identifier: { system: URA, value: requester } };
-      task.owner = { identifier: { system: URA, value: owner } };
+      task.owner = ownerRef ?? { identifier: { system: URA, value: owner } };
     } else {
       const sr = r as ServiceRequest;
       sr.requester = { identifier: { system: URA, value: requester } };
@@ -121,7 +131,7 @@ async function newReferral(
         ];
     }
   }
-  const response = await executor.execute(systemCtx, transactionRequest(bundle));
+  const response = await executor.execute(by, transactionRequest(bundle));
   const locations = (response.body as Bundle).entry?.map((e) => e.response?.location ?? '') ?? [];
   const idOf = (type: string) =>
     locations.map((l) => new RegExp(`(?:^|/)${type}/([^/]+)`).exec(l)?.[1]).find(Boolean) as string;
@@ -252,6 +262,45 @@ describe('effects of a referral Task transition, in its transaction (real databa
     expect(episodes[0].referralRequest?.map((r) => r.reference).sort()).toEqual(
       [first.request, second.request].sort(),
     );
+  });
+
+  it('an aanmelding accepted by a PractitionerRole makes her the careManager, her organisation managing', async () => {
+    const role = 'PractitionerRole/meso-demo-specialist-ouderengeneeskunde-role';
+    const referral = await newReferral('aanmelding-meso-team', {
+      bsn: newBsn(),
+      ownerRef: {
+        reference: role,
+        type: 'PractitionerRole',
+        identifier: {
+          system: 'https://meso-zorg.nl/fhir/NamingSystem/demo-id',
+          value: 'specialist-ouderengeneeskunde-role',
+        },
+      },
+    });
+    await accepted(referral);
+    const [episode] = await episodesOf(referral.patient);
+    expect(episode.careManager?.reference).toBe(role);
+    expect(episode.managingOrganization?.reference).toBe(`Organization/${ORG_ID[MESO]}`);
+  });
+
+  it('the VVT’s post of a referral Task leaves a Provenance naming the VVT; a PATCH acceptance has the effects', async () => {
+    const referral = await newReferral('aanmelding-meso-team', { bsn: newBsn(), by: vvt });
+    const [posted] = await provenancesOf(referral.task);
+    expect(posted.target.map((t) => t.reference)).toEqual([version(referral.task)]);
+    expect(posted.agent?.[0]).toMatchObject({ who: { display: 'Test vvt' } });
+    const received = await move(meso, referral.task, { status: 'received' });
+    await executor.execute(meso, {
+      kind: 'patch',
+      method: 'PATCH',
+      resourceType: 'Task',
+      id: received.id,
+      query: [],
+      patch: [{ op: 'replace', path: '/status', value: 'accepted' }],
+      ifMatch: `W/"${received.meta?.versionId}"`,
+      lenient: false,
+    });
+    const [episode] = await episodesOf(referral.patient);
+    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
   });
 
   it('rejecting revokes the ServiceRequest and opens nothing', async () => {
