@@ -9,6 +9,7 @@ import type {
   Organization,
   Patient,
   PractitionerRole,
+  ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
 import {
@@ -105,6 +106,22 @@ beforeAll(async () => {
   const huisarts = await byDemoId<PractitionerRole>(admin, 'PractitionerRole', 'huisarts-role');
   const demoTask = await byDemoId<Task>(admin, 'Task', 'client-3-aanmelding-task');
   const { id: _tid, meta: _tmeta, text: _ttext, ...task } = demoTask;
+  // A referral is about the patient of its ServiceRequest (src/fhir/referral/referral-integrity.ts).
+  const demoRequest = (await admin.read({
+    resourceType: 'ServiceRequest',
+    id: (task.focus?.reference as string).split('/')[1],
+  })) as unknown as ServiceRequest;
+  const { id: _sid, meta: _smeta, text: _stext, ...request } = demoRequest;
+  const outsiderRequest = (await admin.create({
+    resourceType: 'ServiceRequest',
+    body: {
+      ...request,
+      identifier: [{ system: DEMO_ID, value: 'outsider-servicerequest' }],
+      subject: { reference: refOf(outsider), type: 'Patient' },
+      reasonReference: undefined,
+      supportingInfo: undefined,
+    } as never,
+  })) as unknown as ServiceRequest;
   outsiderTask = (await admin.create({
     resourceType: 'Task',
     body: {
@@ -114,6 +131,7 @@ beforeAll(async () => {
       statusReason: undefined,
       basedOn: undefined,
       for: { reference: refOf(outsider), type: 'Patient' },
+      focus: { reference: refOf(outsiderRequest), type: 'ServiceRequest' },
       requester: { ...demoTask.requester, reference: refOf(huisarts) },
       owner: {
         reference: refOf(mesoOrg),

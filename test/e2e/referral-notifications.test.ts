@@ -23,12 +23,19 @@ let fromVvt: Party;
 let toMeso: Party;
 /** What each receiver path got: the Task versions, in arrival order. */
 const received = new Map<string, Task[]>();
+/** Requests to /flaky answered 500 (and not recorded) before it answers 200 again. */
+let flakyFailures = 0;
 
 beforeAll(async () => {
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url === '/flaky' && flakyFailures > 0) {
+        flakyFailures--;
+        res.writeHead(500).end();
+        return;
+      }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Task;
       const list = received.get(req.url as string) ?? [];
       received.set(req.url as string, [...list, body]);
@@ -117,6 +124,20 @@ describe('referral notifications (rest-hook)', () => {
     expect(seen[2].statusReason?.coding?.[0]?.code).toBe('capaciteit-team');
   });
 
+  it('a failed delivery is retried alone: the other deliveries of its batch arrive once', async () => {
+    await subscribe(vvt, `Task?requester=${fromVvt.reference}`, '/flaky');
+    flakyFailures = 1;
+    let { task } = await refer('999922269', 'N-3');
+    const id = task.id as string;
+    task = await moveTask(meso, task, { status: 'received' });
+    await waitFor(() => about('/flaky', id).length >= 2 && about('/vvt', id).length >= 2);
+    await tick(1500);
+    expect(flakyFailures).toBe(0);
+    expect(about('/flaky', id).map((t) => t.meta?.versionId)).toEqual(['1', '2']);
+    expect(about('/vvt', id).map((t) => t.meta?.versionId)).toEqual(['1', '2']);
+    expect(about('/meso', id).map((t) => t.meta?.versionId)).toEqual(['1', '2']);
+  });
+
   it("nobody else's receiver gets them", async () => {
     await tick(1000);
     const ids = [...(received.get('/vvt') ?? [])].map((t) => t.id);
@@ -124,6 +145,6 @@ describe('referral notifications (rest-hook)', () => {
     const third = (received.get('/gp') ?? []).map((t) => t.id);
     expect(third.filter((id) => ids.includes(id))).toEqual([]);
     // Only the receivers the test set up were called.
-    expect([...received.keys()].sort()).toEqual(['/meso', '/vvt']);
+    expect([...received.keys()].sort()).toEqual(['/flaky', '/meso', '/vvt']);
   });
 });

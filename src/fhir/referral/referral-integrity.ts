@@ -20,7 +20,7 @@ const OWNER_TYPES = ['Organization', 'PractitionerRole'];
  * On an update only what changed is checked again: a referral stays valid while its ServiceRequest moves on.
  */
 export function referralIntegrityRules(): BeforeStore {
-  return async ({ interaction, resource, previous, tx }) => {
+  return async ({ interaction, resource, previous, tx, pending = new Set() }) => {
     if (interaction === 'delete' || resource?.resourceType !== 'Task') return;
     const task = resource as Task;
     if (!isReferralTask(task)) return;
@@ -28,9 +28,10 @@ export function referralIntegrityRules(): BeforeStore {
     const changed = (name: 'focus' | 'code' | 'for' | 'owner') =>
       !before || JSON.stringify(before[name]) !== JSON.stringify(task[name]);
     const issues: OperationOutcomeIssue[] = [];
+    const at = { tx, pending };
     if (changed('focus') || changed('code') || changed('for'))
-      issues.push(...(await requestProblems(tx, task)));
-    if (changed('owner') && task.owner) issues.push(...(await ownerProblems(tx, task.owner)));
+      issues.push(...(await requestProblems(at, task)));
+    if (changed('owner') && task.owner) issues.push(...(await ownerProblems(at, task.owner)));
     if (issues.length) throw unprocessable(issues);
   };
 }
@@ -46,8 +47,18 @@ function targetOf(reference: string | undefined): { resourceType: string; id: st
 const kindsOf = (codings: Coding[] | undefined): string[] =>
   (codings ?? []).filter((c) => c.system === REFERRAL_KIND_SYSTEM && c.code).map((c) => c.code as string);
 
-async function requestProblems(tx: Queryable, task: Task): Promise<OperationOutcomeIssue[]> {
-  const found = await focusedRequest(tx, task.focus);
+/**
+ * Where the rule reads: the write's transaction, and what its Bundle writes. A resource of the Bundle that is not
+ * stored when the Task is was refused (its entry's own error is reported) or comes by a later PUT: not checked.
+ */
+interface Scope {
+  tx: Queryable;
+  pending: ReadonlySet<string>;
+}
+
+async function requestProblems(at: Scope, task: Task): Promise<OperationOutcomeIssue[]> {
+  const found = await focusedRequest(at, task.focus);
+  if (found === undefined) return [];
   if (typeof found === 'string') return [issue('business-rule', found, 'Task.focus')];
   const { request, key } = found;
   const issues: OperationOutcomeIssue[] = [];
@@ -76,11 +87,11 @@ async function requestProblems(tx: Queryable, task: Task): Promise<OperationOutc
   return issues;
 }
 
-/** The referral ServiceRequest Task.focus names, or why it names none. */
+/** The referral ServiceRequest Task.focus names, or why it names none; undefined when it is not stored yet. */
 async function focusedRequest(
-  tx: Queryable,
+  { tx, pending }: Scope,
   focus: Reference | undefined,
-): Promise<{ request: ServiceRequest; key: string } | string> {
+): Promise<{ request: ServiceRequest; key: string } | string | undefined> {
   const fix =
     'Task.focus must reference the referral ServiceRequest (meso-referral-servicerequest) on this server as ' +
     'ServiceRequest/<id>, or by its urn:uuid fullUrl in the same transaction Bundle';
@@ -89,11 +100,9 @@ async function focusedRequest(
   const key = `${target.resourceType}/${target.id}`;
   if (target.resourceType !== 'ServiceRequest') return `${fix}; found ${key}, a ${target.resourceType}`;
   const current = await resourceStore.current(tx, 'ServiceRequest', target.id);
+  if ((!current || current.deleted) && pending.has(key)) return undefined;
   if (!current || current.deleted || !current.resource)
-    return (
-      `${fix}; ${key} does not exist on this server (or was deleted, or its own entry in this Bundle was ` +
-      'refused). Create it first, or in the same Bundle'
-    );
+    return `${fix}; ${key} does not exist on this server (or was deleted). Create it first, or in the same Bundle`;
   const request = current.resource as ServiceRequest;
   if (!declaredProfiles(request).includes(REFERRAL_REQUEST_PROFILE) && !kindsOf(request.code?.coding).length)
     return (
@@ -104,16 +113,16 @@ async function focusedRequest(
 }
 
 /** The owner: an Organization or PractitionerRole of this server, or an organisation known by its identifier. */
-async function ownerProblems(tx: Queryable, owner: Reference): Promise<OperationOutcomeIssue[]> {
+async function ownerProblems(at: Scope, owner: Reference): Promise<OperationOutcomeIssue[]> {
   if (owner.reference) {
-    const problem = await literalOwnerProblem(tx, owner.reference);
+    const problem = await literalOwnerProblem(at, owner.reference);
     return problem ? [issue('business-rule', problem, 'Task.owner')] : [];
   }
   const { system, value } = owner.identifier ?? {};
   if (!value) return [];
   const type = owner.type === 'PractitionerRole' ? 'PractitionerRole' : 'Organization';
   const token = system ? `${system}|${value}` : value;
-  if ((await findMatches(tx, type, [['identifier', token]], 1)).length) return [];
+  if ((await findMatches(at.tx, type, [['identifier', token]], 1)).length) return [];
   return [
     issue(
       'not-found',
@@ -125,13 +134,13 @@ async function ownerProblems(tx: Queryable, owner: Reference): Promise<Operation
   ];
 }
 
-async function literalOwnerProblem(tx: Queryable, reference: string): Promise<string | undefined> {
+async function literalOwnerProblem({ tx, pending }: Scope, reference: string): Promise<string | undefined> {
   const fix =
     'address the referral to an Organization or PractitionerRole of this server, or by URA/AGB identifier only';
   const target = targetOf(reference);
   if (!target || !OWNER_TYPES.includes(target.resourceType))
     return `Task.owner "${reference}" is not an Organization or PractitionerRole of this server; ${fix}`;
   const current = await resourceStore.current(tx, target.resourceType, target.id);
-  if (current && !current.deleted) return undefined;
+  if ((current && !current.deleted) || pending.has(`${target.resourceType}/${target.id}`)) return undefined;
   return `Task.owner "${reference}" names no organisation in this server's directory (it does not exist or was deleted); ${fix}`;
 }

@@ -474,6 +474,7 @@ export class FhirRepository {
         caller: ctx.caller,
         request,
         tx: this.queryable,
+        pending: this.scope?.pending,
       });
     }
   }

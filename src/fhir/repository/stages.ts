@@ -29,6 +29,8 @@ export interface BeforeStoreChange {
   request?: { ifMatch?: string };
   /** The write's transaction, for a rule that must read related resources (through src/store functions). */
   tx: Queryable;
+  /** `Type/id`s the transaction Bundle writes (TransactionScope.pending): not stored yet, or refused. */
+  pending?: ReadonlySet<string>;
 }
 
 /**

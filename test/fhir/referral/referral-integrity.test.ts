@@ -99,6 +99,14 @@ describe('referral integrity on create (real database)', () => {
     expect(await count(db, 'Task')).toBe(tasks);
   });
 
+  it("leaves a ServiceRequest of the Bundle that was refused to its own entry's error", async () => {
+    const b = bundle();
+    delete (b.entry?.[1].resource as ServiceRequest).requester;
+    const issues = await refusal(post(b));
+    expect(issues.some((i) => i.expression?.some((e) => e.startsWith('Bundle.entry[1]')))).toBe(true);
+    expect(issues.filter((i) => i.expression?.some((e) => e.startsWith('Bundle.entry[2]')))).toEqual([]);
+  });
+
   it('refuses a Task of another kind or patient than its ServiceRequest (Task.code, Task.for)', async () => {
     const issues = await refusal(
       post(
