@@ -14,6 +14,8 @@ const TOKENS: Record<string, Role> = {
   TOKEN_PLATFORM: 'platform',
   TOKEN_ADMIN: 'admin',
   TOKEN_MESO: 'meso-team',
+  TOKEN_BEHANDELNETWERK: 'behandelnetwerk',
+  TOKEN_CTV: 'ctv',
 };
 
 interface HttpRequest {
@@ -25,6 +27,8 @@ interface HttpRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** An inline body takes {{variables}} like the URL (REST Client, httpyac); a `< file` body is sent as is. */
+  inlineBody: boolean;
 }
 
 /** The subset of the REST Client / httpyac format the collections use: @variables, ###, headers, `< file`. */
@@ -54,7 +58,7 @@ function parseRequest(block: string, dir: string): HttpRequest {
   }
   const text = lines.join('\n').trim();
   const body = text.startsWith('< ') ? fs.readFileSync(path.join(dir, text.slice(2).trim()), 'utf8') : text;
-  return { title, name, expect, method, url, headers, body: body || undefined };
+  return { title, name, expect, method, url, headers, body: body || undefined, inlineBody: !text.startsWith('< ') };
 }
 
 let server: TestServer;
@@ -96,7 +100,14 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.http'));
 
 it('has a collection for each documented use case, and every request says what it expects', () => {
   expect(files.sort()).toEqual(
-    expect.arrayContaining(['gp.http', 'platform-queries-episodes.http', 'vvt-posts-referral.http']),
+    expect.arrayContaining([
+      'gp.http',
+      'platform-queries-episodes.http',
+      'vvt.http',
+      'meso-team.http',
+      'behandelnetwerk.http',
+      'ctv.http',
+    ]),
   );
   for (const file of files)
     for (const request of parseCollection(path.join(DIR, file)).requests)
@@ -119,7 +130,8 @@ describe.each(files)('%s', (file) => {
       const res = await fetch(await substitute(request.url, variables, responses), {
         method: request.method,
         headers,
-        body: request.body,
+        body:
+          request.body && request.inlineBody ? await substitute(request.body, variables, responses) : request.body,
       });
       const text = await res.text();
       if (request.name) responses.set(request.name, JSON.parse(text));
