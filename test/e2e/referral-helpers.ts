@@ -33,7 +33,7 @@ export interface ReferralInput {
   family?: string;
 }
 
-function patientWithBsn(bsn: string, family: string): Patient {
+export function patientWithBsn(bsn: string, family: string): Patient {
   const patient = newFromExample<Patient>('nl-core-Patient-01');
   delete patient.text;
   patient.identifier = [{ system: BSN, value: bsn }];
@@ -79,7 +79,12 @@ export function referralBundle(input: ReferralInput): Bundle {
     requester,
     owner,
   };
-  const post = (url: string) => ({ method: 'POST' as const, url });
+  // The sender's numbers make a retried post create nothing new (issue 11: idempotent referrals).
+  const post = (url: string, value?: string) => ({
+    method: 'POST' as const,
+    url,
+    ...(value ? { ifNoneExist: `identifier=${SENDER_REFERRALS}|${value}` } : {}),
+  });
   return {
     resourceType: 'Bundle',
     type: 'transaction',
@@ -89,8 +94,8 @@ export function referralBundle(input: ReferralInput): Bundle {
         resource: patientWithBsn(bsn, input.family ?? 'Verwezen'),
         request: { ...post('Patient'), ifNoneExist: `identifier=${BSN}|${bsn}` },
       },
-      { fullUrl: requestUrl, resource: serviceRequest, request: post('ServiceRequest') },
-      { fullUrl: `urn:uuid:${randomUUID()}`, resource: task, request: post('Task') },
+      { fullUrl: requestUrl, resource: serviceRequest, request: post('ServiceRequest', `${number}-sr`) },
+      { fullUrl: `urn:uuid:${randomUUID()}`, resource: task, request: post('Task', `${number}-task`) },
     ],
   };
 }

@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import Client from 'fhir-kit-client';
 import type { Bundle, Organization, Patient, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
-import { newFromExample } from '../support/fixtures';
+import { SENDER_REFERRALS, patientWithBsn, referralBundle as senderBundle } from './referral-helpers';
 import {
   BSN,
   PROFILE,
-  REFERRAL_KIND,
   REJECTION_REASON,
   URA,
   byIdentifier,
-  dutchName,
   issuesAt,
   refOf,
   refused,
@@ -32,7 +29,7 @@ let vvtOrg: Organization;
 let mesoOrg: Organization;
 
 /** The VVT's own referral numbers. */
-const VVT_REFERRALS = 'https://drentse-erf.example.nl/fhir/NamingSystem/aanmelding';
+const VVT_REFERRALS = SENDER_REFERRALS;
 
 beforeAll(async () => {
   server = await startTestServer({ LOAD_DEMO_DATA: 'true' });
@@ -47,94 +44,22 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function patientWithBsn(bsn: string, family: string): Patient {
-  const patient = newFromExample<Patient>('nl-core-Patient-01');
-  delete patient.text;
-  patient.identifier = [{ system: BSN, value: bsn }];
-  patient.name = [dutchName('Gerrit', family)];
-  return patient;
-}
+const party = (org: Organization, ura: string) => ({
+  reference: refOf(org),
+  type: 'Organization' as const,
+  display: org.name,
+  identifier: { system: URA, value: ura },
+});
 
-/** An aanmelding as the VVT's ECD sends it, shaped after examples/fixtures (client-2 aanmelding). */
+/** An aanmelding as the VVT's ECD sends it (test/e2e/referral-helpers.ts), from the VVT to the MESO team. */
 function referralBundle(bsn: string, referralNumber: string, family = 'Overschreven'): Bundle {
-  const patientUrl = `urn:uuid:${randomUUID()}`;
-  const requestUrl = `urn:uuid:${randomUUID()}`;
-  const requester = {
-    reference: refOf(vvtOrg),
-    type: 'Organization' as const,
-    display: 'Zorggroep Het Drentse Erf',
-    identifier: { system: URA, value: '90000033' },
-  };
-  const owner = {
-    reference: refOf(mesoOrg),
-    type: 'Organization' as const,
-    display: 'MESO Ouderenzorg Midden-Drenthe',
-    identifier: { system: URA, value: '90000022' },
-  };
-  const kind = {
-    coding: [{ system: REFERRAL_KIND, code: 'aanmelding-meso-team', display: 'Aanmelding MESO-team' }],
-  };
-  const serviceRequest: ServiceRequest = {
-    resourceType: 'ServiceRequest',
-    meta: { profile: [PROFILE.ServiceRequest] },
-    identifier: [{ system: VVT_REFERRALS, value: `${referralNumber}-sr` }],
-    status: 'active',
-    intent: 'order',
-    category: [
-      {
-        coding: [{ system: 'http://snomed.info/sct', code: '3457005', display: 'verwijzen van patiënt' }],
-        text: 'Verwijzing',
-      },
-    ],
-    code: kind,
-    subject: { reference: patientUrl, type: 'Patient' },
-    authoredOn: '2026-09-01',
-    requester,
-    performer: [owner],
-    note: [{ text: 'Toenemende verwardheid en twee valpartijen; graag beoordeling door het MESO-team.' }],
-  };
-  const task: Task = {
-    resourceType: 'Task',
-    meta: { profile: [PROFILE.Task] },
-    identifier: [{ system: VVT_REFERRALS, value: `${referralNumber}-task` }],
-    status: 'requested',
-    intent: 'order',
-    code: kind,
-    focus: { reference: requestUrl, type: 'ServiceRequest' },
-    for: { reference: patientUrl, type: 'Patient' },
-    authoredOn: '2026-09-01T10:15:00+02:00',
-    requester,
-    owner,
-  };
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: [
-      {
-        fullUrl: patientUrl,
-        resource: patientWithBsn(bsn, family),
-        request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${BSN}|${bsn}` },
-      },
-      {
-        fullUrl: requestUrl,
-        resource: serviceRequest,
-        request: {
-          method: 'POST',
-          url: 'ServiceRequest',
-          ifNoneExist: `identifier=${VVT_REFERRALS}|${referralNumber}-sr`,
-        },
-      },
-      {
-        fullUrl: `urn:uuid:${randomUUID()}`,
-        resource: task,
-        request: {
-          method: 'POST',
-          url: 'Task',
-          ifNoneExist: `identifier=${VVT_REFERRALS}|${referralNumber}-task`,
-        },
-      },
-    ],
-  };
+  return senderBundle({
+    bsn,
+    number: referralNumber,
+    family,
+    requester: party(vvtOrg, '90000033'),
+    owner: party(mesoOrg, '90000022'),
+  });
 }
 
 const idFromLocation = (location?: string) => location?.match(/\/(?:[A-Za-z]+)\/([^/]+)\/_history\//)?.[1];
