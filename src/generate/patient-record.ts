@@ -29,6 +29,7 @@ import {
   stableUuid,
   type Random,
 } from './random';
+import { requestStatusFor } from '../domain/referral';
 
 /** The day generated data is "now": fixed, so that the same seed gives the same data on any day. */
 export const REFERENCE_DATE = '2026-11-01';
@@ -390,18 +391,6 @@ interface Referral {
   basedOn?: string;
 }
 
-const SERVICE_REQUEST_STATUS: Record<ReferralStatus, string> = {
-  requested: 'active',
-  received: 'active',
-  accepted: 'active',
-  'in-progress': 'active',
-  'on-hold': 'on-hold',
-  completed: 'completed',
-  rejected: 'revoked',
-  failed: 'revoked',
-  cancelled: 'revoked',
-};
-
 /** A referral: ServiceRequest plus the Task that carries its status; returns the ServiceRequest id. */
 function addReferral(c: PatientContext, name: string, r: Referral): string {
   const srId = c.id(`${name}-servicerequest`);
@@ -412,7 +401,8 @@ function addReferral(c: PatientContext, name: string, r: Referral): string {
     id: srId,
     meta: meta(PROFILE.referralRequest),
     identifier: [regionId(c.key(`${name}-servicerequest`))],
-    status: SERVICE_REQUEST_STATUS[r.status],
+    // Before a decision the request is active; after it, as the workflow's effects leave it (one rule).
+    status: requestStatusFor(r.status) ?? 'active',
     intent: 'order',
     category: [cc(SCT, '3457005', 'verwijzen van patiënt', 'Verwijzing')],
     code: cc(CS.referralKind, r.kind[0], r.kind[1]),
