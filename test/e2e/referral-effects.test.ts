@@ -4,6 +4,7 @@ import type { Bundle, EpisodeOfCare, Patient, ServiceRequest, Task } from '@medp
 import { projectPath } from '../../src/project-root';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { BSN, REJECTION_REASON, getBundle, resourcesOf } from './e2e-helpers';
+import { moveTask as put } from './referral-helpers';
 
 /**
  * The effects of a referral decision on the real server (issue 11): the MESO team's acceptance opens the
@@ -52,15 +53,6 @@ async function postReferral(bsn: string): Promise<Posted> {
   const [, taskId] = location('Task').split('/');
   const task = (await meso.read({ resourceType: 'Task', id: taskId })) as unknown as Task;
   return { patient: location('Patient'), request: location('ServiceRequest'), task };
-}
-
-function put(client: Client, task: Task, changes: Partial<Task>): Promise<Task> {
-  return client.update({
-    resourceType: 'Task',
-    id: task.id as string,
-    body: { ...task, ...changes } as never,
-    options: { headers: { 'If-Match': `W/"${task.meta?.versionId}"` } },
-  }) as never;
 }
 
 describe('effects of the MESO team’s decision on a VVT aanmelding', () => {

@@ -27,6 +27,7 @@ import {
   resourcesOf,
   statusOf,
 } from './e2e-helpers';
+import { moveTask as put } from './referral-helpers';
 
 /**
  * The four-party referral flow of issue 11 on the real server, each party with its own token: the VVT refers a
@@ -173,16 +174,6 @@ async function post(sender: Client, r: Referral | Bundle): Promise<Posted> {
     id: at('ServiceRequest') as string,
   })) as unknown as ServiceRequest;
   return { task, request, patient: task.for?.reference as string };
-}
-
-/** An update of a referral Task by `client`, with If-Match on the version it changes. */
-function put(client: Client, task: Task, changes: Partial<Task>): Promise<Task> {
-  return client.update({
-    resourceType: 'Task',
-    id: task.id as string,
-    body: { ...task, ...changes } as never,
-    options: { headers: { 'If-Match': `W/"${task.meta?.versionId}"` } },
-  }) as never;
 }
 
 /** The owner takes the Task through these statuses, one update each. */

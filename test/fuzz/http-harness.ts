@@ -2,19 +2,12 @@ import http from 'node:http';
 import pino from 'pino';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { loadConfig } from '../../src/config';
+import { ORGANIZATION_KINDS } from '../../src/kernel/caller';
 import { startService, type RunningService } from '../../src/server';
 import { createTestDatabaseUrl, requestToken, type Role } from '../support/test-server';
 
 /** Every demo client, so that the access paths are fuzzed too. 'none' sends no token. */
-export const ROLES: readonly Role[] = [
-  'admin',
-  'gp',
-  'vvt',
-  'meso-team',
-  'behandelnetwerk',
-  'ctv',
-  'platform',
-];
+export const ROLES: readonly Role[] = ORGANIZATION_KINDS;
 export type Caller = Role | 'none';
 
 export interface FuzzRequest {
