@@ -324,7 +324,7 @@ describe('read matrix: organisation kind × resource', () => {
 
 // The CTV's need to know (POLICY.ctv.ownReferralsOnly): of its patient's referrals only those it takes part in.
 describe('the CTV sees only the referrals it takes part in', () => {
-  const added = ['t-elv', 'sr-elv', 't-esc', 'sr-esc', 'sr-ura', 't-ctv-asks', 'sr-elv-v'];
+  const added = ['t-elv', 'sr-elv', 't-esc', 'sr-esc', 'sr-ura', 't-ctv-asks', 'sr-elv-v', 't-ctv-gone'];
   beforeAll(async () => {
     const q = db.pool;
     // The MESO team asks the CTV for a bed for p4 (an ELV request; the SR names no performer, the Task's focus).
@@ -447,6 +447,26 @@ describe('the CTV sees only the referrals it takes part in', () => {
     expect(await canRead('ctv', 'p4')).toBe(true);
     expect(await canRead('ctv', 'o4')).toBe(true);
     expect((await sqlVisible('ctv', 'Observation'))[0]).toEqual(['o4']);
+  });
+
+  it('a deleted referral that named it by URA alone stays in its history (version rows keep identifiers)', async () => {
+    const q = db.pool;
+    await put(q, { ...(r.t6 as Resource), id: 't-ctv-gone', meta: undefined } as Resource);
+    // A deletion as the repository writes it: a marker version, then the index rows retire onto it.
+    await q.query(
+      `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
+       VALUES ('Task', 't-ctv-gone', 2, now(), true, 'DELETE', NULL)`,
+    );
+    await q.query(
+      `UPDATE resource SET version_id = 2, deleted = true WHERE resource_type = 'Task' AND id = 't-ctv-gone'`,
+    );
+    await removeIndexes(q, 'Task', 't-ctv-gone');
+    const rows = await q.query<{ version_id: number }>(
+      `SELECT version_id FROM version_reference WHERE resource_type = 'Task' AND id = 't-ctv-gone'
+       AND param = 'owner' AND ref IS NULL AND ident_value = '90000055' ORDER BY 1`,
+    );
+    expect(rows.rows.map((x) => x.version_id)).toEqual([1, 2]);
+    expect((await sqlVisible('ctv', 'Task'))[2]).toContain('t-ctv-gone');
   });
 
   it('hands the search engine the rule as data', async () => {
