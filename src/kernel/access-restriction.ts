@@ -11,7 +11,9 @@
  * - it matches one of `references`: it has a reference search parameter `param` pointing at one of `targets`
  *   (e.g. Task requester/owner = the caller's Organization);
  * - it matches one of `patientReferences`: its reference parameter `param` points at one of the caller's
- *   patients (a referral Task, outside the R4 compartment).
+ *   patients (a referral Task, outside the R4 compartment);
+ * - it matches one of `referencedBy`: a resource that matches a `references` rule points at it.
+ * A type in `partyOnlyTypes` is visible through `references` and `referencedBy` alone.
  */
 export interface AccessRestriction {
   openTypes: readonly string[];
@@ -21,12 +23,29 @@ export interface AccessRestriction {
    * reads back the demographics of whom it referred). Objections apply as for `relation`.
    */
   demographics?: RelationKeys;
-  references: ReadonlyArray<{ resourceType: string; params: readonly string[]; targets: readonly string[] }>;
+  references: readonly ReferenceRule[];
   patientReferences?: ReadonlyArray<{ resourceType: string; params: readonly string[] }>;
+  /**
+   * Types seen only where they name the caller (or are the `referencedBy` target of one that does), never
+   * through a compartment or `patientReferences`: the CTV sees the referrals it takes part in, not all of its
+   * patient's (data minimisation).
+   */
+  partyOnlyTypes?: readonly string[];
+  /** A `resourceType` resource is visible when a `from` resource matching a `references` rule names it at `param`. */
+  referencedBy?: ReadonlyArray<{ resourceType: string; from: string; param: string }>;
   /** Types the caller may not see at all, even inside a compartment (e.g. AuditEvent for non-admins). */
   hiddenTypes?: readonly string[];
   /** The caller's client id: its own Subscriptions are visible (the subscription table records who made each). */
   subscriber?: string;
+}
+
+/** Resources of `resourceType` whose reference parameter `param` names one of `targets` (or `identifiers`). */
+export interface ReferenceRule {
+  resourceType: string;
+  params: readonly string[];
+  targets: readonly string[];
+  /** Identifiers (URA, AGB) a reference may name the caller by instead of a literal reference. */
+  identifiers?: ReadonlyArray<{ system: string; value: string }>;
 }
 
 /**

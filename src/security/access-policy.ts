@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { Consent, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/database';
-import type { AccessRestriction } from '../kernel/access-restriction';
+import type { AccessRestriction, ReferenceRule } from '../kernel/access-restriction';
+import { isReferencedBy } from '../store/search/access-sql';
+import { indexKey, type IndexRow } from '../store/lookups/lookup';
 import { patientsAmong } from '../store/access-relations';
 import { subscriptionOwner } from '../store/subscriptions';
 import {
@@ -44,6 +46,11 @@ interface KindPolicy {
   visible: readonly string[];
   /** Referrals the organisation takes part in stay visible through the reference to it. */
   referrals: boolean;
+  /**
+   * Of the referrals (Task, ServiceRequest) only those it takes part in are visible, not every referral of its
+   * patients: Tasks naming it as owner or requester, ServiceRequests naming it or the focus of such a Task.
+   */
+  ownReferralsOnly?: boolean;
   writes: Partial<Record<string, WriteRules>>;
 }
 
@@ -127,6 +134,8 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
     demographics: ['requested-task'],
     visible: CLINICAL_TYPES,
     referrals: true,
+    // All of the patient's referrals stay visible: it joins the care team and treats alongside the MESO team.
+    ownReferralsOnly: false,
     writes: {
       ...REFERRAL_WRITES,
       Condition: CLINICAL_WRITE,
@@ -144,6 +153,8 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
     demographics: ['requested-task'],
     visible: ['Patient', 'ServiceRequest', 'Task', 'Condition', 'Observation', 'EpisodeOfCare', 'CareTeam'],
     referrals: true,
+    // Need to know (AVG): triaging an ELV request needs that request, not the aanmelding or the escalations.
+    ownReferralsOnly: true,
     writes: {
       Task: { update: ['task-party'] },
       Subscription: OWN_SUBSCRIPTION,
@@ -158,6 +169,15 @@ export const POLICY: Readonly<Record<Exclude<OrganizationKind, 'admin'>, KindPol
     writes: {},
   },
 };
+
+/** The restriction of an ownReferralsOnly kind: referrals only by reference, and the focus of its Tasks. */
+const OWN_REFERRALS: Pick<AccessRestriction, 'partyOnlyTypes' | 'referencedBy'> = {
+  partyOnlyTypes: ['Task', 'ServiceRequest'],
+  referencedBy: [{ resourceType: 'ServiceRequest', from: 'Task', param: 'focus' }],
+};
+
+const identifiersOf = (party: Party) =>
+  party.identifiers.flatMap((i) => (i.system && i.value ? [{ system: i.system, value: i.value }] : []));
 
 const forbidden = (message: string) => new FhirError(403, [issue('forbidden', message)]);
 const INTERACTION_LETTER: Record<WriteChange['interaction'], Interaction> = {
@@ -198,13 +218,19 @@ export class AccessPolicy implements AccessGuard {
     if (kind === 'admin') return undefined;
     const policy = POLICY[kind];
     const party = await this.partyOf(db, caller);
-    const references: AccessRestriction['references'][number][] = [];
+    const references: ReferenceRule[] = [];
+    const own = policy.ownReferralsOnly === true;
     if (policy.referrals) {
-      references.push({ resourceType: 'Task', params: ['requester', 'owner'], targets: party.references });
+      // Where only its own referrals show, a referral naming it by URA alone must show too (the owned-task
+      // relation counts identifiers); elsewhere such a Task shows through its patient.
+      const identifiers = own ? identifiersOf(party) : undefined;
+      const targets = party.references;
+      references.push({ resourceType: 'Task', params: ['requester', 'owner'], targets, identifiers });
       references.push({
         resourceType: 'ServiceRequest',
         params: ['requester', 'performer'],
-        targets: party.references,
+        targets,
+        identifiers,
       });
     }
     // Outside the R4 compartment (a referral Task): shown through its patient reference (PATIENT_REFERENCE_PARAMS).
@@ -222,6 +248,7 @@ export class AccessPolicy implements AccessGuard {
       // Subscriptions are not hidden: each client sees its own (subscriber).
       hiddenTypes: SUPPORTED_TYPES.filter((t) => !visible.has(t) && t !== 'Subscription'),
       subscriber: caller.clientId,
+      ...(own ? OWN_REFERRALS : {}),
     };
   }
 
@@ -296,12 +323,17 @@ export class AccessPolicy implements AccessGuard {
     const own = async (keys: AccessRestriction['relation'], ids: string[]) =>
       keys && ids.length ? (await patientsAmong(q, keys, ids)).allowed : [];
     // A Patient is in its own compartment, so a demographics-only patient counts for the Patient resource alone.
+    const type = resource.resourceType;
     const demographics =
-      resource.resourceType === 'Patient' && resource.id
-        ? await own(restriction.demographics, [resource.id])
-        : [];
-    if (!restriction.relation) return { ...restriction, patients: new Set(demographics) };
-    const allowed = await own(restriction.relation, patientsAbout(resource));
+      type === 'Patient' && resource.id ? await own(restriction.demographics, [resource.id]) : [];
+    const referenced =
+      !!resource.id &&
+      !!restriction.referencedBy?.some((rule) => rule.resourceType === type) &&
+      (await isReferencedBy(q, restriction, type, resource.id));
+    if (!restriction.relation) return { ...restriction, patients: new Set(demographics), referenced };
+    // A party-only type is not visible through its patients (AccessRestriction.partyOnlyTypes).
+    const partyOnly = restriction.partyOnlyTypes?.includes(type) ?? false;
+    const allowed = partyOnly ? [] : await own(restriction.relation, patientsAbout(resource));
     const targets = allowed.map((id) => `Patient/${id}`);
     return {
       ...restriction,
@@ -311,6 +343,7 @@ export class AccessPolicy implements AccessGuard {
         ...restriction.references,
         ...(restriction.patientReferences ?? []).map((rule) => ({ ...rule, targets })),
       ],
+      referenced,
     };
   }
 
@@ -410,6 +443,8 @@ export class AccessPolicy implements AccessGuard {
 /** A restriction resolved for one resource (see resolve): the caller's patients among those it is about. */
 interface Resolved extends AccessRestriction {
   patients: ReadonlySet<string>;
+  /** A referencedBy rule holds for it (the store was asked: the naming resource is another one). */
+  referenced: boolean;
 }
 
 /** Whether two lists of References name the same targets (ignoring display and key order). */
@@ -427,14 +462,18 @@ function isVisible(restriction: Resolved, resource: Resource): boolean {
   const type = resource.resourceType;
   if (restriction.hiddenTypes?.includes(type)) return false;
   if (restriction.openTypes.includes(type)) return true;
+  if (restriction.referenced) return true;
   if (patientCompartment(resource).some((id) => restriction.patients.has(id))) return true;
   const rules = restriction.references.filter((rule) => rule.resourceType === type);
   if (rules.length === 0) return false;
   const rows = referenceRows(resource, [...new Set(rules.flatMap((rule) => rule.params))]);
-  return rules.some((rule) =>
-    rows.some(
-      ({ param, row }) =>
-        rule.params.includes(param) && typeof row.ref === 'string' && rule.targets.includes(row.ref),
-    ),
+  return rules.some((rule) => rows.some(({ param, row }) => rule.params.includes(param) && names(rule, row)));
+}
+
+/** Index row `row` names one of the rule's targets or identifiers, as access-sql.ts compares them. */
+function names(rule: ReferenceRule, row: IndexRow): boolean {
+  if (typeof row.ref === 'string' && rule.targets.includes(row.ref)) return true;
+  return (rule.identifiers ?? []).some(
+    (i) => row.ident_system === indexKey(i.system) && row.ident_value === indexKey(i.value),
   );
 }

@@ -11,6 +11,8 @@ import { AccessPolicy, URA_SYSTEM } from '../../src/security/access-policy';
 import { ORGANIZATION_KIND_SYSTEM } from '../../src/fhir/access/patient-objection';
 import { caller, freshDatabase, patientsOf, put } from './security-test-support';
 import { removeIndexes } from '../../src/fhir/search/indexer';
+import { accessSql } from '../../src/store/search/access-sql';
+import { SqlParams } from '../../src/store/lookups/lookup';
 
 const ref = (reference: string) => ({ reference });
 const ura = (value: string) => ({ identifier: { system: URA_SYSTEM, value } });
@@ -243,7 +245,8 @@ async function writeOutcome(kind: OrganizationKind, change: WriteChange): Promis
 }
 
 // ✓ = visible, · = hidden. Columns: gp, vvt, meso-team, behandelnetwerk, ctv, platform, admin. The CTV sees p4
-// (an ELV Task is addressed to it) and nothing of p1; the behandelnetwerk p1 (the escalation t5), not p4.
+// (an ELV Task is addressed to it) and nothing of p1; the behandelnetwerk p1 (the escalation t5), not p4. Of p4's
+// referrals the CTV sees its own (t6), not the VVT's aanmelding to the MESO team (t4, sr4).
 const READ_MATRIX: Array<[string, string]> = [
   ['gpOrg', '✓✓✓✓✓✓✓'],
   ['gpRole', '✓✓✓✓✓✓✓'],
@@ -263,8 +266,8 @@ const READ_MATRIX: Array<[string, string]> = [
   ['c2', '✓·····✓'],
   ['c3', '······✓'],
   ['t1', '✓✓✓✓·✓✓'],
-  ['t4', '·✓✓·✓✓✓'],
-  ['sr4', '·✓✓·✓✓✓'],
+  ['t4', '·✓✓··✓✓'],
+  ['sr4', '·✓✓··✓✓'],
   ['o4', '··✓·✓·✓'],
   ['t5', '✓✓✓✓·✓✓'],
   ['t6', '·✓✓·✓✓✓'],
@@ -316,6 +319,168 @@ describe('read matrix: organisation kind × resource', () => {
       expect.arrayContaining(['CarePlan', 'Condition', 'Goal', 'Observation', 'Consent', 'AuditEvent']),
     );
     expect(await policy.restrictionFor(db.pool, callers.admin)).toBeUndefined();
+  });
+});
+
+// The CTV's need to know (POLICY.ctv.ownReferralsOnly): of its patient's referrals only those it takes part in.
+describe('the CTV sees only the referrals it takes part in', () => {
+  const added = ['t-elv', 'sr-elv', 't-esc', 'sr-esc', 'sr-ura', 't-ctv-asks', 'sr-elv-v', 't-ctv-gone'];
+  beforeAll(async () => {
+    const q = db.pool;
+    // The MESO team asks the CTV for a bed for p4 (an ELV request; the SR names no performer, the Task's focus).
+    r.srElv = await put(q, {
+      resourceType: 'ServiceRequest',
+      id: 'sr-elv',
+      status: 'active',
+      intent: 'order',
+      subject: ref('Patient/p4'),
+      requester: ref('PractitionerRole/so-arts-role'),
+    });
+    r.tElv = await put(q, {
+      resourceType: 'Task',
+      id: 't-elv',
+      status: 'requested',
+      intent: 'order',
+      for: ref('Patient/p4'),
+      focus: ref('ServiceRequest/sr-elv'),
+      requester: ref('PractitionerRole/so-arts-role'),
+      owner: ref('Organization/ctv-org'),
+    });
+    // …and escalates p4 to the behandelnetwerk (by URA), which then sees all of p4's referrals.
+    r.srEsc = await put(q, {
+      resourceType: 'ServiceRequest',
+      id: 'sr-esc',
+      status: 'active',
+      intent: 'order',
+      subject: ref('Patient/p4'),
+      requester: ref('PractitionerRole/so-arts-role'),
+      performer: [ura('90000044')],
+    });
+    r.tEsc = await put(q, {
+      resourceType: 'Task',
+      id: 't-esc',
+      status: 'requested',
+      intent: 'order',
+      for: ref('Patient/p4'),
+      focus: ref('ServiceRequest/sr-esc'),
+      requester: ref('PractitionerRole/so-arts-role'),
+      owner: ura('90000044'),
+    });
+    // A request naming the CTV as performer by URA alone, and one the CTV itself sent on (requester).
+    r.srUra = await put(q, {
+      resourceType: 'ServiceRequest',
+      id: 'sr-ura',
+      status: 'active',
+      intent: 'order',
+      subject: ref('Patient/p4'),
+      requester: ref('PractitionerRole/vvt-role'),
+      performer: [ura('90000055')],
+    });
+    r.tCtvAsks = await put(q, {
+      resourceType: 'Task',
+      id: 't-ctv-asks',
+      status: 'requested',
+      intent: 'order',
+      for: ref('Patient/p4'),
+      requester: ref('Organization/ctv-org'),
+      owner: ref('Organization/vvt-org'),
+    });
+    // A versioned focus reference: the reference index drops the version, so it counts like any other.
+    r.srElvV = await put(q, { ...(r.srElv as Resource), id: 'sr-elv-v' } as Resource);
+    await put(q, {
+      ...(r.tCtvAsks as Resource),
+      focus: ref('ServiceRequest/sr-elv-v/_history/1'),
+    } as Resource);
+  });
+  afterAll(async () => {
+    for (const id of added) {
+      const type = id.startsWith('t-') ? 'Task' : 'ServiceRequest';
+      await db.pool.query(`DELETE FROM resource WHERE resource_type = $1 AND id = $2`, [type, id]);
+      await db.pool.query(`DELETE FROM resource_version WHERE resource_type = $1 AND id = $2`, [type, id]);
+      await removeIndexes(db.pool, type, id);
+    }
+  });
+
+  /** What the SQL restriction lets through: search (type known), compartment (type open) and history. */
+  async function sqlVisible(kind: OrganizationKind, type: string): Promise<string[][]> {
+    const access = await policy.restrictionFor(db.pool, callers[kind]);
+    const run = async (from: string, rows: 'current' | 'version', withType: boolean) => {
+      const sql = new SqlParams();
+      const t = sql.add(type);
+      const where = access ? accessSql(sql, access, 'r', rows, withType ? type : undefined) : 'true';
+      const res = await db.pool.query<{ id: string }>(
+        `SELECT DISTINCT r.id FROM ${from} r WHERE r.resource_type = ${t} AND ${where} ORDER BY 1`,
+        sql.values,
+      );
+      return res.rows.map((x) => x.id);
+    };
+    return [
+      await run('resource', 'current', true),
+      await run('resource', 'current', false),
+      await run('resource_version', 'version', true),
+    ];
+  }
+
+  it.each([
+    ['Task', ['t-ctv-asks', 't-elv', 't6']],
+    ['ServiceRequest', ['sr-elv', 'sr-elv-v', 'sr-ura']],
+  ])('%s: the CTV sees its own, in memory and in SQL alike', async (type, own) => {
+    const keys = Object.keys(r).filter((k) => r[k].resourceType === type);
+    const inMemory = [];
+    for (const k of keys) if (await canRead('ctv', k)) inMemory.push(r[k].id as string);
+    expect(inMemory.sort()).toEqual(own);
+    const [search, open, history] = await sqlVisible('ctv', type);
+    expect(search).toEqual(own);
+    expect(open).toEqual(own);
+    // Each version keeps the identifiers its references name (migration 012): t6 and sr-ura name it by URA.
+    expect(history).toEqual(own);
+  });
+
+  it('the behandelnetwerk sees all referrals of the patient it joined, the aanmelding included', async () => {
+    for (const key of ['t4', 'sr4', 'tElv', 'srElv', 'tEsc', 'srEsc'])
+      expect([key, await canRead('behandelnetwerk', key)]).toEqual([key, true]);
+    const [tasks] = await sqlVisible('behandelnetwerk', 'Task');
+    expect(tasks).toEqual(expect.arrayContaining(['t4', 't-elv', 't-esc', 't6']));
+  });
+
+  it('the CTV still sees the rest of the ELV patient it needs (Patient, Observation)', async () => {
+    expect(await canRead('ctv', 'p4')).toBe(true);
+    expect(await canRead('ctv', 'o4')).toBe(true);
+    expect((await sqlVisible('ctv', 'Observation'))[0]).toEqual(['o4']);
+  });
+
+  it('a deleted referral that named it by URA alone stays in its history (version rows keep identifiers)', async () => {
+    const q = db.pool;
+    await put(q, { ...(r.t6 as Resource), id: 't-ctv-gone', meta: undefined } as Resource);
+    // A deletion as the repository writes it: a marker version, then the index rows retire onto it.
+    await q.query(
+      `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, content)
+       VALUES ('Task', 't-ctv-gone', 2, now(), true, 'DELETE', NULL)`,
+    );
+    await q.query(
+      `UPDATE resource SET version_id = 2, deleted = true WHERE resource_type = 'Task' AND id = 't-ctv-gone'`,
+    );
+    await removeIndexes(q, 'Task', 't-ctv-gone');
+    const rows = await q.query<{ version_id: number }>(
+      `SELECT version_id FROM version_reference WHERE resource_type = 'Task' AND id = 't-ctv-gone'
+       AND param = 'owner' AND ref IS NULL AND ident_value = '90000055' ORDER BY 1`,
+    );
+    expect(rows.rows.map((x) => x.version_id)).toEqual([1, 2]);
+    expect((await sqlVisible('ctv', 'Task'))[2]).toContain('t-ctv-gone');
+  });
+
+  it('hands the search engine the rule as data', async () => {
+    const ctv = await policy.restrictionFor(db.pool, callers.ctv);
+    expect(ctv?.partyOnlyTypes).toEqual(['Task', 'ServiceRequest']);
+    expect(ctv?.referencedBy).toEqual([{ resourceType: 'ServiceRequest', from: 'Task', param: 'focus' }]);
+    expect(ctv?.references).toContainEqual(
+      expect.objectContaining({
+        resourceType: 'Task',
+        identifiers: [{ system: URA_SYSTEM, value: '90000055' }],
+      }),
+    );
+    const bn = await policy.restrictionFor(db.pool, callers.behandelnetwerk);
+    expect(bn?.partyOnlyTypes).toBeUndefined();
   });
 });
 

@@ -70,7 +70,9 @@ export function indexTableRows(
   if (versionId === undefined) return tables.filter((t) => t.rows.length);
   const refs = [...index.rows]
     .filter(([lookup]) => lookup.table === 'search_reference')
-    .flatMap(([, rows]) => rows.filter((r) => typeof r.row.ref === 'string'));
+    .flatMap(([, rows]) =>
+      rows.filter((r) => typeof r.row.ref === 'string' || typeof r.row.ident_value === 'string'),
+    );
   tables.push(
     {
       table: 'version_compartment',
@@ -79,8 +81,19 @@ export function indexTableRows(
     },
     {
       table: 'version_reference',
-      columns: [...VERSION_OWNER, { name: 'param', type: 'text[]' }, { name: 'ref', type: 'text[]' }],
-      rows: refs.map((r) => [resourceType, id, versionId, r.param, r.row.ref]),
+      columns: [
+        ...VERSION_OWNER,
+        ...['param', 'ref', 'ident_system', 'ident_value'].map((name) => ({ name, type: 'text[]' })),
+      ],
+      rows: refs.map((r) => [
+        resourceType,
+        id,
+        versionId,
+        r.param,
+        r.row.ref ?? null,
+        r.row.ident_system ?? null,
+        r.row.ident_value ?? null,
+      ]),
     },
   );
   return tables.filter((t) => t.rows.length);
@@ -175,9 +188,9 @@ export async function retireIndexRows(tx: Queryable, resourceType: string, id: s
        c AS (INSERT INTO version_compartment (resource_type, id, version_id, patient_id)
          SELECT $1, $2, v.version_id, c.patient_id FROM resource_compartment c, v
          WHERE c.resource_type = $1 AND c.id = $2 ON CONFLICT DO NOTHING)
-     INSERT INTO version_reference (resource_type, id, version_id, param, ref)
-       SELECT $1, $2, v.version_id, s.param, s.ref FROM search_reference s, v
-       WHERE s.resource_type = $1 AND s.id = $2 AND s.ref IS NOT NULL`,
+     INSERT INTO version_reference (resource_type, id, version_id, param, ref, ident_system, ident_value)
+       SELECT $1, $2, v.version_id, s.param, s.ref, s.ident_system, s.ident_value FROM search_reference s, v
+       WHERE s.resource_type = $1 AND s.id = $2 AND (s.ref IS NOT NULL OR s.ident_value IS NOT NULL)`,
     [resourceType, id],
   );
   await deleteIndexRows(tx, resourceType, id);

@@ -9,6 +9,7 @@ import * as m008 from './008-subscriptions';
 import * as m009 from './009-subscription-notifications';
 import * as m010 from './010-requester-relations';
 import * as m011 from './011-organization-kinds';
+import * as m012 from './012-version-identifiers';
 
 /** Ordered schema migrations. Add a file `NNN-name.ts` exporting `sql` and list it here; never edit a released one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -23,4 +24,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '009-subscription-notifications', sql: m009.sql },
   { name: '010-requester-relations', sql: m010.sql },
   { name: '011-organization-kinds', sql: m011.sql },
+  { name: '012-version-identifiers', sql: m012.sql },
 ];

@@ -1,6 +1,7 @@
-import type { AccessRestriction } from '../../kernel/access-restriction';
-import { fence, relatedPatientSql, relationParams } from '../access-relations';
-import type { SqlParams } from '../lookups/lookup';
+import type { AccessRestriction, ReferenceRule } from '../../kernel/access-restriction';
+import { fence, relatedPatientSql, relationParams, type RelationParams } from '../access-relations';
+import type { Queryable } from '../database';
+import { indexKey, SqlParams } from '../lookups/lookup';
 
 /**
  * Which rows carry a row's compartment and reference index: the current resource's (search, includes), or one
@@ -26,9 +27,11 @@ const ROWS = {
 
 /** The caller's patients as a predicate on a patient id expression; undefined when it has none. */
 function patientPredicate(sql: SqlParams, access: AccessRestriction): ((id: string) => string) | undefined {
-  if (!access.relation) return undefined;
-  const params = relationParams(sql, access.relation);
-  return (id) => relatedPatientSql(params, id);
+  const keys = access.relation;
+  if (!keys) return undefined;
+  // Added on first use: a party-only type may need no patient at all, and an unused parameter has no type.
+  let params: RelationParams | undefined;
+  return (id) => relatedPatientSql((params ??= relationParams(sql, keys)), id);
 }
 
 /** The caller's own Subscriptions (table subscription, kept by their writes); undefined without a subscriber. */
@@ -64,8 +67,13 @@ export function accessSql(
     type === undefined ? [`${alias}.resource_type = ANY(${sql.add([...access.openTypes])}::text[])`] : [];
   const patient = patientPredicate(sql, access);
   const offset = access.relation ? fence(access.relation) : '';
-  if (patient) {
-    visible.push(`EXISTS (SELECT 1 FROM ${source.compartment} rc WHERE rc.resource_type = ${alias}.resource_type
+  const partyOnlyTypes = access.partyOnlyTypes ?? [];
+  if (patient && !(type !== undefined && partyOnlyTypes.includes(type))) {
+    const notPartyOnly =
+      type === undefined && partyOnlyTypes.length
+        ? `NOT (${alias}.resource_type = ANY(${sql.add([...partyOnlyTypes])}::text[])) AND `
+        : '';
+    visible.push(`${notPartyOnly}EXISTS (SELECT 1 FROM ${source.compartment} rc WHERE rc.resource_type = ${alias}.resource_type
       AND rc.id = ${alias}.id${source.version('rc', alias)} AND ${patient('rc.patient_id')}${offset})`);
   }
   if (access.demographics && (type === undefined || type === 'Patient')) {
@@ -80,15 +88,21 @@ export function accessSql(
       AND rr.param = ANY(${sql.add([...params])}::text[]) AND ${match}${offset}))`;
   };
   for (const rule of forType(access.references)) {
-    if (!rule.targets.length || !rule.params.length) continue;
-    visible.push(
-      referencing(rule.resourceType, rule.params, `rr.ref = ANY(${sql.add([...rule.targets])}::text[])`),
-    );
+    if (!names(rule)) continue;
+    visible.push(referencing(rule.resourceType, rule.params, namedSql(sql, rule, 'rr')));
   }
-  for (const rule of patient ? forType(access.patientReferences ?? []) : []) {
+  const viaPatient = forType(access.patientReferences ?? []).filter(
+    (r) => !partyOnlyTypes.includes(r.resourceType),
+  );
+  for (const rule of patient ? viaPatient : []) {
     if (!rule.params.length) continue;
     const named = source.patient('rr');
     visible.push(referencing(rule.resourceType, rule.params, `${named.where} AND ${patient?.(named.id)}`));
+  }
+  for (const rule of forType(access.referencedBy ?? [])) {
+    const sameType = type === undefined ? `${alias}.resource_type = ${sql.add(rule.resourceType)} AND ` : '';
+    const by = referencedBySql(sql, access, rule, alias);
+    if (by) visible.push(`(${sameType}${by})`);
   }
   if (own && type === undefined) visible.push(`(${alias}.resource_type = 'Subscription' AND ${own})`);
   if (visible.length === 0) return 'false';
@@ -97,4 +111,62 @@ export function accessSql(
       ? `NOT (${alias}.resource_type = ANY(${sql.add([...access.hiddenTypes])}::text[])) AND `
       : '';
   return `(${hidden}(${visible.join(' OR ')}))`;
+}
+
+const names = (rule: ReferenceRule) =>
+  rule.params.length > 0 && (rule.targets.length > 0 || (rule.identifiers?.length ?? 0) > 0);
+
+/** Reference row `rr` (current or version) names one of the rule's targets, or one of its identifiers (URA, AGB). */
+function namedSql(sql: SqlParams, rule: ReferenceRule, rr: string): string {
+  const byRef = `${rr}.ref = ANY(${sql.add([...rule.targets])}::text[])`;
+  const ids = rule.identifiers ?? [];
+  if (ids.length === 0) return byRef;
+  const systems = sql.add(ids.map((i) => indexKey(i.system)));
+  const values = sql.add(ids.map((i) => indexKey(i.value)));
+  return `(${byRef} OR (${rr}.ident_value, ${rr}.ident_system) IN
+    (SELECT * FROM unnest(${values}::text[], ${systems}::text[])))`;
+}
+
+/**
+ * `rule.from` resources that match a `references` rule name row `alias` at `rule.param` (the ServiceRequest a
+ * Task of the caller is about): an index probe on the target, then one on each such resource's own rows. The
+ * naming resource is judged as it is now, also for a version of the named one. Undefined: no rule can match.
+ */
+function referencedBySql(
+  sql: SqlParams,
+  access: AccessRestriction,
+  rule: NonNullable<AccessRestriction['referencedBy']>[number],
+  alias: string,
+): string | undefined {
+  const from = sql.add(rule.from);
+  const naming = access.references
+    .filter((r) => r.resourceType === rule.from && names(r))
+    .map(
+      (r) => `EXISTS (SELECT 1 FROM search_reference rn WHERE rn.resource_type = ${from} AND rn.id = fr.id
+        AND rn.param = ANY(${sql.add([...r.params])}::text[]) AND ${namedSql(sql, r, 'rn')})`,
+    );
+  if (naming.length === 0) return undefined;
+  const offset = access.relation ? fence(access.relation) : '';
+  return `EXISTS (SELECT 1 FROM search_reference fr WHERE fr.resource_type = ${from}
+    AND fr.param = ${sql.add(rule.param)} AND fr.target_id = ${alias}.id AND fr.target_type = ${sql.add(rule.resourceType)}
+    AND (${naming.join(' OR ')})${offset})`;
+}
+
+/** Whether `resourceType/id` is visible through a `referencedBy` rule (the in-memory check asks the store). */
+export async function isReferencedBy(
+  q: Queryable,
+  access: AccessRestriction,
+  resourceType: string,
+  id: string,
+): Promise<boolean> {
+  const sql = new SqlParams();
+  const idParam = sql.add(id);
+  const rules = (access.referencedBy ?? []).filter((r) => r.resourceType === resourceType);
+  const checks = rules.flatMap((rule) => referencedBySql(sql, access, rule, 'x') ?? []);
+  if (checks.length === 0) return false;
+  const res = await q.query<{ ok: boolean }>(
+    `SELECT (${checks.join(' OR ')}) AS ok FROM (SELECT ${idParam}::text AS id) x`,
+    sql.values,
+  );
+  return res.rows[0]?.ok === true;
 }
