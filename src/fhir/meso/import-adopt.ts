@@ -22,7 +22,9 @@ export async function withZorgtraject(repo: FhirRepository, assigned: Assigned[]
   if (!patient || !episode) return assigned;
   const patientKey = `Patient/${patient.id}`;
   await lockPatientTrajectories(repo.queryable, patientKey);
-  const adopted = episode.stored ? undefined : await adoptable(repo, assigned, episode, patientKey);
+  // A patient the import is about to create has no zorgtraject yet.
+  const adopted =
+    episode.stored || !patient.stored ? undefined : await adoptable(repo, assigned, episode, patientKey);
   const adoptedTeam = adopted && (await adoptableTeam(repo, adopted));
   const out: Assigned[] = [];
   for (const a of assigned) {

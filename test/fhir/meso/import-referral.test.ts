@@ -44,7 +44,11 @@ const VVT_ORG = 'Organization/meso-demo-org-vvt';
 const MESO_ORG = 'Organization/meso-demo-org-meso';
 
 const policy = new AccessPolicy({ partyCacheMs: 0 });
+/** A second organisation standing in for the behandelnetwerk (a URA none of the example documents names). */
+const NETWORK = '90000099';
+const NETWORK_ORG = 'Organization/test-network';
 const meso: RequestContext = { ...systemCtx, caller: caller('meso-team', { ura: MESO }) };
+const network: RequestContext = { ...systemCtx, caller: caller('meso-team', { ura: NETWORK }) };
 
 let db: Database;
 let executor: Executor;
@@ -54,11 +58,17 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const rules = referralTaskRules((q, c) => policy.partyOf(q, c));
   executor = (await engineFor(db, { beforeStore: [rules], access: policy })).executor;
-  for (const name of ['meso-demo-org-meso', 'meso-demo-org-vvt']) {
-    const file = projectPath('examples', 'fixtures', `Organization-${name}.json`);
-    const org = JSON.parse(fs.readFileSync(file, 'utf8')) as Organization;
-    await executor.repository.create(systemCtx, org, { assignedId: name });
-  }
+  const fixture = (name: string) =>
+    JSON.parse(
+      fs.readFileSync(projectPath('examples', 'fixtures', `Organization-${name}.json`), 'utf8'),
+    ) as Organization;
+  for (const name of ['meso-demo-org-meso', 'meso-demo-org-vvt'])
+    await executor.repository.create(systemCtx, fixture(name), { assignedId: name });
+  const net = fixture('meso-demo-org-meso');
+  net.identifier = [{ system: URA, value: NETWORK }];
+  net.name = 'Behandelnetwerk Test';
+  delete net.text;
+  await executor.repository.create(systemCtx, net, { assignedId: 'test-network' });
 }, 60_000);
 afterAll(() => db.close());
 
@@ -70,8 +80,13 @@ function documentFor(id: string, bsn: string): MesoCarePlanDocument {
   return doc;
 }
 
-/** The VVT's aanmelding of the patient with `bsn` at the MESO team (stored by the system, status requested). */
-async function aanmelding(bsn: string): Promise<{ task: Task; request: string }> {
+/** A referral of `kind` of the patient with `bsn`, by URA (stored by the system, status requested). */
+async function referral(
+  bsn: string,
+  kind = 'aanmelding-meso-team',
+  requester = VVT,
+  owner = MESO,
+): Promise<{ task: Task; request: string }> {
   const bundle = referralBundle();
   const n = ++serial;
   for (const entry of bundle.entry ?? []) {
@@ -81,13 +96,13 @@ async function aanmelding(bsn: string): Promise<{ task: Task; request: string }>
       (entry.request as { ifNoneExist?: string }).ifNoneExist = `identifier=${BSN}|${bsn}`;
       continue;
     }
-    const referral = r as Task | ServiceRequest;
-    referral.identifier = referral.identifier?.map((i) => ({ ...i, value: `${i.value}-adopt-${n}` }));
-    referral.code = { coding: [{ system: KIND, code: 'aanmelding-meso-team' }] };
-    referral.requester = { identifier: { system: URA, value: VVT } };
+    const resource = r as Task | ServiceRequest;
+    resource.identifier = resource.identifier?.map((i) => ({ ...i, value: `${i.value}-adopt-${n}` }));
+    resource.code = { coding: [{ system: KIND, code: kind }] };
+    resource.requester = { identifier: { system: URA, value: requester } };
     delete entry.request?.ifNoneExist;
-    if (r.resourceType === 'Task') (r as Task).owner = { identifier: { system: URA, value: MESO } };
-    else (r as ServiceRequest).performer = [{ identifier: { system: URA, value: MESO } }];
+    if (r.resourceType === 'Task') (r as Task).owner = { identifier: { system: URA, value: owner } };
+    else (r as ServiceRequest).performer = [{ identifier: { system: URA, value: owner } }];
   }
   const response = await executor.execute(systemCtx, transactionRequest(bundle));
   const locations = (response.body as Bundle).entry?.map((e) => e.response?.location ?? '') ?? [];
@@ -97,8 +112,8 @@ async function aanmelding(bsn: string): Promise<{ task: Task; request: string }>
   return { task, request: `ServiceRequest/${idOf('ServiceRequest')}` };
 }
 
-async function move(task: Task, status: Task['status']): Promise<Task> {
-  const res = await executor.execute(meso, {
+async function move(task: Task, status: Task['status'], by = meso): Promise<Task> {
+  const res = await executor.execute(by, {
     kind: 'update',
     method: 'PUT',
     resourceType: 'Task',
@@ -111,7 +126,7 @@ async function move(task: Task, status: Task['status']): Promise<Task> {
   return res.body as Task;
 }
 
-const accept = async (task: Task) => move(await move(task, 'received'), 'accepted');
+const accept = async (task: Task, by = meso) => move(await move(task, 'received', by), 'accepted', by);
 
 async function zorgtrajectenOf(task: Task): Promise<EpisodeOfCare[]> {
   return (await executor.repository.findMatches(
@@ -154,19 +169,19 @@ async function expectExportOf(doc: MesoCarePlanDocument): Promise<void> {
 describe('MESO document import and accepted referrals share one zorgtraject', () => {
   it('an import after an accepted aanmelding adopts its zorgtraject and CareTeam', async () => {
     const doc = documentFor('zbp-adopt-1', '999970045');
-    const referral = await aanmelding(doc.client.bsn);
-    await accept(referral.task);
-    const [opened] = await zorgtrajectenOf(referral.task);
+    const aanmelding = await referral(doc.client.bsn);
+    await accept(aanmelding.task);
+    const [opened] = await zorgtrajectenOf(aanmelding.task);
     const openedTeam = opened.team?.[0]?.reference as string;
 
     await importDocument(executor.repository, mesoCtx(), doc);
-    const episodes = await zorgtrajectenOf(referral.task);
+    const episodes = await zorgtrajectenOf(aanmelding.task);
     expect(episodes).toHaveLength(1);
     const [episode] = episodes;
     expect(episode.id).toBe(opened.id);
     expect(ownedBy(episode, doc)).toBe(true);
     expect(episode.managingOrganization?.reference).toBe(MESO_ORG);
-    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
+    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([aanmelding.request]);
     // The document's content: its start and its regiebehandelaar.
     expect(episode.period?.start).toBe(doc.trajectory.start);
     expect(episode.careManager?.reference).toMatch(/^PractitionerRole\//);
@@ -195,12 +210,12 @@ describe('MESO document import and accepted referrals share one zorgtraject', ()
   it('a new version keeps the referral and the VVT that an aanmelding accepted after the import added', async () => {
     const doc = documentFor('zbp-adopt-2', '999970057');
     await importDocument(executor.repository, mesoCtx(), doc);
-    const referral = await aanmelding(doc.client.bsn);
-    await accept(referral.task);
-    const [extended, ...more] = await zorgtrajectenOf(referral.task);
+    const aanmelding = await referral(doc.client.bsn);
+    await accept(aanmelding.task);
+    const [extended, ...more] = await zorgtrajectenOf(aanmelding.task);
     expect(more).toHaveLength(0);
     expect(ownedBy(extended, doc)).toBe(true);
-    expect(extended.referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
+    expect(extended.referralRequest?.map((r) => r.reference)).toEqual([aanmelding.request]);
     const teamRef = extended.team?.[0]?.reference as string;
     expect(members(await currentOf<CareTeam>(db, teamRef))).toContain(VVT_ORG);
 
@@ -212,10 +227,10 @@ describe('MESO document import and accepted referrals share one zorgtraject', ()
     const result = await importDocument(executor.repository, mesoCtx(), next);
     expect(result).toMatchObject({ status: 200, alreadyImported: false });
 
-    const [episode, ...others] = await zorgtrajectenOf(referral.task);
+    const [episode, ...others] = await zorgtrajectenOf(aanmelding.task);
     expect(others).toHaveLength(0);
     expect(episode.id).toBe(extended.id);
-    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
+    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([aanmelding.request]);
     const team = await currentOf<CareTeam>(db, teamRef);
     expect(team.name).toBe('MESO-team Wolters (herzien)');
     expect(roleCodes(team, VVT_ORG)).toEqual(['REF']);
@@ -233,18 +248,37 @@ describe('MESO document import and accepted referrals share one zorgtraject', ()
 
   it('an aanmelding accepted while the first version is imported still leaves one zorgtraject', async () => {
     const doc = documentFor('zbp-adopt-3', '999970069');
-    const referral = await aanmelding(doc.client.bsn);
-    const received = await move(referral.task, 'received');
+    const aanmelding = await referral(doc.client.bsn);
+    const received = await move(aanmelding.task, 'received');
     await Promise.all([
       importDocument(executor.repository, mesoCtx('race'), doc),
       move(received, 'accepted'),
     ]);
-    const episodes = await zorgtrajectenOf(referral.task);
+    const episodes = await zorgtrajectenOf(aanmelding.task);
     expect(episodes).toHaveLength(1);
     expect(ownedBy(episodes[0], doc)).toBe(true);
-    expect(episodes[0].referralRequest?.map((r) => r.reference)).toEqual([referral.request]);
+    expect(episodes[0].referralRequest?.map((r) => r.reference)).toEqual([aanmelding.request]);
     expect(members(await currentOf<CareTeam>(db, episodes[0].team?.[0]?.reference as string))).toContain(
       VVT_ORG,
     );
+  });
+
+  it('a new version keeps the behandelnetwerk an accepted escalation added, and its ServiceRequest', async () => {
+    const doc = documentFor('zbp-adopt-4', '999970070');
+    await importDocument(executor.repository, mesoCtx(), doc);
+    const escalation = await referral(doc.client.bsn, 'escalatie-advies', MESO, NETWORK);
+    await accept(escalation.task, network);
+    const next = structuredClone(doc);
+    next.document.version = 2;
+    next.team.name = 'MESO-team Wolters (met netwerk)';
+    await importDocument(executor.repository, mesoCtx(), next);
+    const [episode, ...others] = await zorgtrajectenOf(escalation.task);
+    expect(others).toHaveLength(0);
+    expect(episode.referralRequest?.map((r) => r.reference)).toEqual([escalation.request]);
+    const team = await currentOf<CareTeam>(db, episode.team?.[0]?.reference as string);
+    expect(team.name).toBe(next.team.name);
+    expect(roleCodes(team, NETWORK_ORG)).toEqual(['CON']);
+    expect(memberRoles(team)).toHaveLength(next.team.members.length);
+    await expectExportOf(next);
   });
 });
