@@ -23,6 +23,9 @@ import {
   type Assigned,
 } from './import-ids';
 import { ended, mergeShared, sameContent } from './import-changes';
+import { withZorgtraject } from './import-adopt';
+import { keepForeign } from './import-foreign';
+import { keyOf } from '../../kernel/reference';
 import { documentHash, importedVersion, importProvenance } from './import-provenance';
 
 /** The two directions of the mapping; injectable so the machinery can be tested apart from the sections. */
@@ -185,9 +188,11 @@ class Import {
 
   async run(): Promise<ImportResult> {
     const resources = this.planned.filter((p) => p.key !== KEY.provenance);
-    const assigned = await assignIds(this.repo, this.doc.document.id, resources, this.graph);
+    const ids = await assignIds(this.repo, this.doc.document.id, resources, this.graph);
+    const assigned = await withZorgtraject(this.repo, ids);
     const refs = referenceMap(assigned);
-    const writes = assigned.map((a) => this.finalOf(a, refs));
+    const owned = ownedKeys(assigned, this.graph);
+    const writes = assigned.map((a) => this.finalOf(a, refs, owned));
     const bundle = collection(
       this.ctx.baseUrl,
       writes.map((w) => w.final),
@@ -213,11 +218,15 @@ class Import {
     };
   }
 
-  /** The content to store: placeholders resolved, item identifier present, a shared resource merged. */
-  private finalOf(a: Assigned, refs: ReadonlyMap<string, string>): Write {
+  /**
+   * The content to store: placeholders resolved, item identifier present, a shared resource merged, and what
+   * others added to an owned one (a zorgtraject's referrals, its team's referrer) kept.
+   */
+  private finalOf(a: Assigned, refs: ReadonlyMap<string, string>, owned: ReadonlySet<string>): Write {
     const p = a.planned;
     let resource = rewriteReferences(p.resource, refs);
     if (!p.shared) resource = withItemIdentifier(resource, this.doc.document.id, p.key);
+    if (!p.shared) resource = keepForeign(resource, a.stored, owned);
     const final = { ...(a.stored && p.shared ? mergeShared(a.stored, resource) : resource), id: a.id };
     return { final, stored: a.stored, shared: !!p.shared };
   }
@@ -282,6 +291,14 @@ class Import {
     const result = await this.repo.create(this.ctx, provenance);
     return `Provenance/${result.version.id}/_history/${result.version.versionId}`;
   }
+}
+
+/** `Type/id` of every resource the document owns: its items in the stored graph and in this version. */
+function ownedKeys(assigned: readonly Assigned[], graph: StoredGraph | undefined): Set<string> {
+  const planned = assigned
+    .filter((a) => !a.planned.shared)
+    .map((a) => `${a.planned.resource.resourceType}/${a.id}`);
+  return new Set([...planned, ...[...(graph?.byKey.values() ?? [])].map(keyOf)]);
 }
 
 const isDirectory = (r: Resource) => (DIRECTORY_TYPES as readonly string[]).includes(r.resourceType);

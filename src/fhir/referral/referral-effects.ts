@@ -12,7 +12,7 @@ import { acceptedReferral } from './zorgtraject-effects';
  * status follows the Task's, and an accepted referral opens or extends the patient's zorgtraject
  * (zorgtraject-effects.ts). The effect writes are the service's own (validated, audited, rolled back with the
  * Task); the Task's Provenance targets them too. The MESO document import sends no client request, so it has
- * none: it writes its own zorgtraject.
+ * none: it adopts the zorgtraject these effects opened, and keeps what they added (src/fhir/meso/import-adopt.ts).
  */
 export const referralEffects: FollowUp = {
   applies: ({ resource, previous }) =>

@@ -17,15 +17,11 @@ import type { FhirRepository, VersionKey } from '../repository';
 import { CARETEAM_PROFILE } from '../meso/sections/team';
 import { referralKind } from './referral-task';
 import { referralParty, sameParty } from './referral-parties';
+import { openZorgtraject, ZORGTRAJECT_TYPE } from './open-zorgtraject';
 
 const ZORGTRAJECT_PROFILE = canonical('StructureDefinition', 'meso-zorgtraject');
-const TYPE_SYSTEM = canonical('CodeSystem', 'trajectory-type');
-const TYPE_CODE = 'zorgtraject-kwetsbare-patienten';
-const TYPE_DISPLAY = 'Zorgtraject kwetsbare patiënten';
 const NAME_EXT = 'http://nictiz.nl/fhir/StructureDefinition/ext-EpisodeOfCare.EpisodeOfCareName';
 const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
-/** The statuses of a zorgtraject that is still open (R4 EpisodeOfCare). */
-const OPEN = ['active', 'waitlist', 'onhold'];
 
 /** The accepted referral the zorgtraject effects are about. */
 interface Accepted {
@@ -66,7 +62,8 @@ export async function acceptedReferral(
   // An aanmelding's zorgtraject is the accepting organisation's; the other kinds extend the one the requester
   // (the MESO team) manages, else any open one.
   const managing = effect.episode === 'open' ? owner.organization : requester.organization;
-  const open = await openEpisode(repo, patient, managing, effect.episode === 'open');
+  // Locked: a client's concurrent update of this zorgtraject is not overwritten by ours, nor ours by it.
+  const open = await openZorgtraject(repo, { patient, managing, only: effect.episode === 'open' });
   if (!open && (effect.episode === 'extend' || !owner.organization)) return [];
   const joining = effect.joins && (effect.joins.party === 'owner' ? owner : requester).organization;
   const team = await joinTeam(
@@ -89,31 +86,6 @@ const refTo = (reference: string, type: 'Patient' | 'ServiceRequest', display?: 
   type,
   ...(display ? { display } : {}),
 });
-
-/** The open zorgtraject of the patient managed by `managing` (when `only`, none else), the oldest first. */
-async function openEpisode(
-  repo: FhirRepository,
-  patient: string,
-  managing: Reference | undefined,
-  only: boolean,
-): Promise<StoredVersion | undefined> {
-  const found = (await repo.findMatches(
-    'EpisodeOfCare',
-    [
-      ['patient', patient],
-      ['status', OPEN.join(',')],
-      ['type', `${TYPE_SYSTEM}|${TYPE_CODE}`],
-    ],
-    50,
-  )) as EpisodeOfCare[];
-  const byStart = found.sort((a, b) => key(a).localeCompare(key(b)));
-  const own = byStart.find((e) => sameParty(e.managingOrganization, managing));
-  const episode = own ?? (only ? undefined : byStart[0]);
-  // Locked: a client's concurrent update of this zorgtraject is not overwritten by ours, nor ours by it.
-  return episode && resourceStore.current(repo.queryable, 'EpisodeOfCare', episode.id as string, true);
-}
-
-const key = (e: EpisodeOfCare) => `${e.period?.start ?? ''}|${e.id}`;
 
 interface Joining {
   member: Reference;
@@ -208,9 +180,9 @@ async function openNewEpisode(
   const episode: EpisodeOfCare = {
     resourceType: 'EpisodeOfCare',
     meta: { profile: [ZORGTRAJECT_PROFILE] },
-    extension: [{ url: NAME_EXT, valueString: TYPE_DISPLAY }],
+    extension: [{ url: NAME_EXT, valueString: ZORGTRAJECT_TYPE.display }],
     status: 'active',
-    type: [{ coding: [{ system: TYPE_SYSTEM, code: TYPE_CODE, display: TYPE_DISPLAY }] }],
+    type: [{ coding: [{ ...ZORGTRAJECT_TYPE }] }],
     patient: refTo(accepted.patient, 'Patient', accepted.task.for?.display) as EpisodeOfCare['patient'],
     managingOrganization: managing as Reference<Organization>,
     period: { start: accepted.at },

@@ -131,14 +131,19 @@ export const teamSection: Section = {
   },
 };
 
+/**
+ * The document's members: participants naming one of its member roles. Others that joined the team (the
+ * referrer or behandelnetwerk an accepted referral adds, src/fhir/referral) are not the document's content.
+ */
 function membersFromFhir(graph: Graph, team: CareTeam): TeamMember[] {
   return (team.participant ?? []).flatMap((p) => {
     const role =
       p.member?.type === 'PractitionerRole' ? graph.resolve<PractitionerRole>(p.member) : undefined;
-    if (!role) return [];
+    const id = role && localIdOf(graph, role, KEY.memberRole(''));
+    if (!role || id === undefined) return [];
     return [
       {
-        id: localIdOf(graph, role, KEY.memberRole('')) ?? '',
+        id,
         professional: professionalFromFhir(graph, role),
         role: teamRoleFromFhir(p.role),
       },
