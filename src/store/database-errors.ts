@@ -3,8 +3,11 @@
  * that knows pg's and PostgreSQL's ways of saying so. The REST layer turns them into 503 (error-response.ts).
  */
 export interface DatabaseFault {
-  /** unavailable: unreachable, restarting, or the connection was lost. timeout: it did not answer in time. */
-  kind: 'unavailable' | 'timeout';
+  /**
+   * unavailable: unreachable, restarting, or the connection was lost. timeout: it did not answer in time.
+   * conflict: a concurrent transaction on the same rows won (deadlock, serialization); this one was rolled back.
+   */
+  kind: 'unavailable' | 'timeout' | 'conflict';
   reason: string;
   /** The connection can no longer be trusted (lost, or still busy after a client-side timeout): discard it. */
   broken: boolean;
@@ -33,6 +36,12 @@ const UNAVAILABLE_STATES: Record<string, string> = {
 const TIMEOUT_STATES: Record<string, string> = {
   '57014': 'a database statement took too long and was cancelled (statement timeout)',
   '55P03': 'a database lock could not be obtained in time (lock timeout)',
+};
+// Class 40 (transaction rollback): the transaction lost to a concurrent one and was rolled back; sending it again
+// is safe. Seen when a MESO import and a referral acceptance lock the same patient's rows in another order.
+const CONFLICT_STATES: Record<string, string> = {
+  '40P01': 'it collided with a concurrent change to the same data (deadlock detected)',
+  '40001': 'it collided with a concurrent change to the same data (serialization failure)',
 };
 // The server ends the session after this one.
 const FATAL_TIMEOUT_STATES: Record<string, string> = {
@@ -68,6 +77,7 @@ export function classifyDatabaseError(err: unknown, depth = 0): DatabaseFault | 
   if (NETWORK_CODES.has(code)) return unavailable(`the database cannot be reached (${code})`);
   if (UNAVAILABLE_STATES[code]) return unavailable(UNAVAILABLE_STATES[code]);
   if (/^08[0-9A-Z]{3}$/.test(code)) return unavailable(`the database connection failed (SQLSTATE ${code})`);
+  if (CONFLICT_STATES[code]) return { kind: 'conflict', reason: CONFLICT_STATES[code], broken: false };
   if (TIMEOUT_STATES[code]) return { kind: 'timeout', reason: TIMEOUT_STATES[code], broken: false };
   if (FATAL_TIMEOUT_STATES[code])
     return { kind: 'timeout', reason: FATAL_TIMEOUT_STATES[code], broken: true };

@@ -30,6 +30,13 @@ describe('classifyDatabaseError: which errors mean the database cannot serve now
     expect(classifyDatabaseError(err)).toEqual(expect.objectContaining({ kind: 'timeout', broken }));
   });
 
+  it.each([
+    ['40P01 deadlock detected', withCode('40P01', 'deadlock detected')],
+    ['40001 serialization failure', withCode('40001', 'could not serialize access')],
+  ])('%s: conflict, the connection stays usable', (_name, err) => {
+    expect(classifyDatabaseError(err)).toEqual(expect.objectContaining({ kind: 'conflict', broken: false }));
+  });
+
   it('looks into cause and AggregateError (localhost resolving to ::1 and 127.0.0.1)', () => {
     const aggregate = new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect');
     expect(classifyDatabaseError(aggregate)?.kind).toBe('unavailable');

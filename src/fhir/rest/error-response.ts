@@ -26,6 +26,10 @@ export function unavailableError(err: unknown): FhirError | undefined {
   }
   const fault = classifyDatabaseError(err);
   if (!fault) return undefined;
+  if (fault.kind === 'conflict') {
+    const message = `Nothing was stored: ${fault.reason}, and the database rolled this request back. Send it again (for an update: read the resource first for its new version)`;
+    return new FhirError(409, [issue('conflict', message)]);
+  }
   const message = `The database is unavailable at the moment (${fault.reason}). Retry after ${RETRY_AFTER_SECONDS} seconds`;
   return new FhirError(503, [issue('transient', message)], retry);
 }
