@@ -72,6 +72,18 @@ const CANCELLABLE: readonly ReferralStatus[] = [
 
 const isReferralStatus = (status: string): status is ReferralStatus => status in OWNER_NEXT;
 
+/** Every new referral starts here; its owner moves it along (a sender cannot post a decision). */
+export const INITIAL_STATUS: ReferralStatus = 'requested';
+
+/** Why a new referral in `status` may not be posted, or undefined. */
+export function startProblem(status: string): string | undefined {
+  if (status === INITIAL_STATUS) return undefined;
+  return (
+    `A new referral Task starts in status '${INITIAL_STATUS}' (this one has '${status}'); ` +
+    `its owner then moves it along (${OWNER_NEXT[INITIAL_STATUS].join(', ')}), and its requester may cancel it`
+  );
+}
+
 /** The statuses a referral may move to from `status` (by anyone), in a stable order; none when it has ended. */
 export function nextStatuses(status: string): ReferralStatus[] {
   if (!isReferralStatus(status)) return [];

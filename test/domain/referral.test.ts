@@ -5,6 +5,7 @@ import {
   REFERRAL_OUTPUT_SYSTEM,
   rejectionProblem,
   requestStatusFor,
+  startProblem,
   transitionParty,
   transitionProblem,
 } from '../../src/domain/referral';
@@ -175,5 +176,14 @@ describe('acceptanceProblem: an accepted ELV request names the offered place', (
   it('asks nothing of the other kinds', () => {
     expect(acceptanceProblem('aanmelding-meso-team', [])).toBeUndefined();
     expect(acceptanceProblem('escalatie-advies', [])).toBeUndefined();
+  });
+});
+
+describe('startProblem: a new referral starts as requested', () => {
+  it('accepts requested and names the next step otherwise', () => {
+    expect(startProblem('requested')).toBeUndefined();
+    expect(startProblem('accepted')).toBe(
+      "A new referral Task starts in status 'requested' (this one has 'accepted'); its owner then moves it along (received), and its requester may cancel it",
+    );
   });
 });

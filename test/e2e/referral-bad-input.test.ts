@@ -98,6 +98,29 @@ describe('a referral Bundle with bad input stores nothing', () => {
     await expectNothingStored('999922233', 'BAD-2');
   });
 
+  it('a referral posted with a decision already taken (status accepted) is 422 at Task.status', async () => {
+    const bundle = referralBundle(input('999922282', 'BAD-5'));
+    (bundle.entry?.[2].resource as Task).status = 'accepted';
+    const res = await post(bundle);
+    expect(res.status).toBe(422);
+    expectIssue(
+      res,
+      'Bundle.entry[2].resource.status',
+      /starts in status 'requested' \(this one has 'accepted'\)/,
+    );
+    await expectNothingStored('999922282', 'BAD-5');
+    // Not as a single POST /Task either: no zorgtraject was opened behind the owner's back.
+    const { task } = await postReferral(vvt, admin, input('999922294', 'BAD-6'));
+    const { id: _id, meta: _meta, ...copy } = task;
+    const identifier = [{ system: SENDER_REFERRALS, value: 'BAD-6-copy' }];
+    const single = await refused(
+      vvt.create({ resourceType: 'Task', body: { ...copy, identifier, status: 'completed' } as never }),
+    );
+    expect(single.status).toBe(422);
+    expectIssue(single, 'Task.status', /starts in status 'requested'/);
+    expect(await stored('Task', `${SENDER_REFERRALS}|BAD-6-copy`)).toBe(0);
+  });
+
   it('an owner that is not a known organisation is 422 at Task.owner.identifier', async () => {
     const bundle = referralBundle({
       ...input('999922245', 'BAD-3'),

@@ -132,6 +132,7 @@ export class Executor {
           assignedId: req.assignedId,
           matchedId: req.matchedId,
           bundle,
+          clientRequest: true,
         });
         return writeResponse(ctx, req, result.version, result.status);
       }

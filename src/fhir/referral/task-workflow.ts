@@ -5,6 +5,7 @@ import { FhirError, issue, unprocessable } from '../../kernel/outcome';
 import {
   acceptanceProblem,
   OWNER_MUTABLE,
+  startProblem,
   REQUESTER_MUTABLE,
   transitionParty,
   transitionProblem,
@@ -29,6 +30,7 @@ const SERVER_KEPT = new Set(['id', 'meta', 'text', 'lastModified']);
 export function referralTaskRules(partyOf?: PartyOf): BeforeStore {
   return async (change) => {
     const { interaction, resource, previous, request } = change;
+    if (interaction === 'create') return checkStart(change);
     if (interaction !== 'update' || !request || resource?.resourceType !== 'Task' || !previous) return;
     const before = previous as Task;
     const after = resource as Task;
@@ -41,6 +43,18 @@ export function referralTaskRules(partyOf?: PartyOf): BeforeStore {
     checkUnchanged(before, after, mutableFor(roles));
     if (after.status === 'accepted' && before.status !== 'accepted') checkAcceptance(after);
   };
+}
+
+/**
+ * A client posts a new referral as `requested`: a decision (accepted, rejected, …) is its owner's, through the
+ * workflow and its effects. The service's own writes (demo data, the MESO import) and an admin loading existing
+ * referrals are not client workflow steps.
+ */
+function checkStart({ resource, request, caller }: BeforeStoreChange): void {
+  if (!request || resource?.resourceType !== 'Task' || !isReferralTask(resource as Task)) return;
+  if (!caller || caller.organization.kind === 'admin') return;
+  const problem = startProblem((resource as Task).status);
+  if (problem) throw unprocessable([issue('business-rule', problem, 'Task.status')]);
 }
 
 /** What an acceptance must carry (an ELV request: the offered place in Task.output). */

@@ -180,7 +180,8 @@ export class FhirRepository {
             withId(this.prepareDeps(), prepared, existing.id as string),
           );
       }
-      return repo.store(ctx, prepared, undefined, 'POST');
+      const request = options.clientRequest ? {} : undefined;
+      return repo.store(ctx, prepared, undefined, 'POST', request);
     });
   }
 

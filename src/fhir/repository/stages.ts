@@ -23,7 +23,7 @@ export interface BeforeStoreChange {
   previous?: Resource;
   caller?: Caller;
   /**
-   * Set when a client asked for this update itself (PUT, PATCH, a transaction entry), with its If-Match; absent for
+   * Set when a client asked for this write itself (POST, PUT, PATCH, a transaction entry), with its If-Match; absent for
    * the server's own writes (the MESO document import, jobs), which a client workflow rule does not govern.
    */
   request?: { ifMatch?: string };
