@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectPath } from '../src/project-root';
 import { obtainToken, obtainTokenFor } from './auth';
-import type { LoadShape } from './measure';
+import { openAuditProbe, waitForJobs, type AuditProbe } from './audit-probe';
+import type { LoadShape, Measurement } from './measure';
 import {
   formatMachine,
   gitInfo,
@@ -100,7 +101,12 @@ export async function runReferralBench(): Promise<void> {
     LOAD_DEMO_DATA: 'true',
   });
   try {
-    await measureAll(service.url, service.baseUrl, report, settings.referralPool);
+    const probe = openAuditProbe(path.join(work, 'service'));
+    try {
+      await measureAll(service.url, service.baseUrl, report, settings.referralPool, probe);
+    } finally {
+      await probe.close();
+    }
   } finally {
     await service.close();
     fs.rmSync(work, { recursive: true, force: true });
@@ -111,8 +117,20 @@ export async function runReferralBench(): Promise<void> {
   process.stdout.write(`\n${formatReferral(report)}\nResults: ${path.relative(process.cwd(), file)}\n`);
 }
 
-async function measureAll(url: string, base: string, report: ReferralReport, pool: number) {
+async function measureAll(
+  url: string,
+  base: string,
+  report: ReferralReport,
+  pool: number,
+  probe: AuditProbe,
+) {
   const { shape } = report;
+  /** Each measurement starts with no job due: the previous one's work after commit is done. */
+  const settled = async (measurement: () => Promise<Measurement>) => {
+    const left = await waitForJobs(probe);
+    if (left) report.notes.push(`${left} jobs still due when a measurement started (after 20 s).`);
+    return measurement();
+  };
   const admin: Headers = { authorization: `Bearer ${await obtainToken(base)}` };
   const vvt: Headers = { authorization: `Bearer ${await obtainTokenFor(base, VVT_CLIENT)}` };
   const meso: Headers = { authorization: `Bearer ${await obtainTokenFor(base, MESO_CLIENT)}` };
@@ -153,9 +171,9 @@ async function measureAll(url: string, base: string, report: ReferralReport, poo
       id: 'referral',
       round,
       title: '(a) VVT referral transaction (Patient, SR, Task)',
-      service: await measureReferrals(url, bodies, vvt, shape, collect),
+      service: await settled(() => measureReferrals(url, bodies, vvt, shape, collect)),
       reference: 'same without the Task',
-      referenceResult: await measureReferrals(url, bodies.withoutTask(), vvt, shape),
+      referenceResult: await settled(() => measureReferrals(url, bodies.withoutTask(), vvt, shape)),
     });
   const more = Math.max(0, pool - created.length);
   log(`${created.length} referral Tasks from (a); posting ${more} more, then marking all received…`);
@@ -170,14 +188,14 @@ async function measureAll(url: string, base: string, report: ReferralReport, poo
   report.openTasks = received.length;
   report.notes.push(`(c) GET ${inboxPath(organization)} (first page: DEFAULT_COUNT).`);
   for (let round = 1; round <= ROUNDS; round++) {
-    const inbox = await measureInbox(url, organization, meso, shape);
+    const inbox = await settled(() => measureInbox(url, organization, meso, shape));
     add({
       id: 'inbox-admin',
       round,
       title: `(c) MESO inbox search, ${received.length} open Tasks`,
       service: inbox,
       reference: 'admin, same search',
-      referenceResult: await measureInbox(url, organization, admin, shape),
+      referenceResult: await settled(() => measureInbox(url, organization, admin, shape)),
     });
     add({
       id: 'inbox-read',
@@ -185,7 +203,7 @@ async function measureAll(url: string, base: string, report: ReferralReport, poo
       title: `(c) MESO inbox search, ${received.length} open Tasks`,
       service: inbox,
       reference: 'MESO read Task by id',
-      referenceResult: await measureTaskReads(url, received, meso, shape),
+      referenceResult: await settled(() => measureTaskReads(url, received, meso, shape)),
     });
   }
 
@@ -207,9 +225,9 @@ async function measureAll(url: string, base: string, report: ReferralReport, poo
       id: 'accept',
       round,
       title: '(b) MESO accepts (PATCH received → accepted)',
-      service: await measureAcceptances(url, acceptable, meso, shape),
+      service: await settled(() => measureAcceptances(url, acceptable, meso, shape)),
       reference: 'MESO PATCH of a Goal, same size',
-      referenceResult: await measureGoalPatches(url, goals, meso, shape),
+      referenceResult: await settled(() => measureGoalPatches(url, goals, meso, shape)),
     });
   }
   const { bundles, reusedBsn } = bodies.made();
