@@ -187,24 +187,15 @@ async function measureAll(
   const organization = await organizationId(base, meso, MESO_TEAM_URA);
   report.openTasks = received.length;
   report.notes.push(`(c) GET ${inboxPath(organization)} (first page: DEFAULT_COUNT).`);
+  const references = [
+    ['inbox-admin', 'admin, same search', () => measureInbox(url, organization, admin, shape)],
+    ['inbox-read', 'MESO read Task by id', () => measureTaskReads(url, received, meso, shape)],
+  ] as const;
   for (let round = 1; round <= ROUNDS; round++) {
     const inbox = await settled(() => measureInbox(url, organization, meso, shape));
-    add({
-      id: 'inbox-admin',
-      round,
-      title: `(c) MESO inbox search, ${received.length} open Tasks`,
-      service: inbox,
-      reference: 'admin, same search',
-      referenceResult: await settled(() => measureInbox(url, organization, admin, shape)),
-    });
-    add({
-      id: 'inbox-read',
-      round,
-      title: `(c) MESO inbox search, ${received.length} open Tasks`,
-      service: inbox,
-      reference: 'MESO read Task by id',
-      referenceResult: await settled(() => measureTaskReads(url, received, meso, shape)),
-    });
+    const title = `(c) MESO inbox search, ${received.length} open Tasks`;
+    for (const [id, reference, measurement] of references)
+      add({ id, round, title, service: inbox, reference, referenceResult: await settled(measurement) });
   }
 
   // (b) Each received Task accepted once; the Goals are patched in turn.
