@@ -1,7 +1,7 @@
 /**
  * The bench's look into the service's own database (issue 9 targets "audit storage per audited read" and "seal
  * lag"): a small pool on the embedded PostgreSQL the service started in its DATA_DIR, found through the port in
- * postmaster.pid. Uses the store's own measures (auditStorageBytes, unsealedBacklog); the one count is here.
+ * postmaster.pid. Uses the store's own measures (auditStorageBytes, unsealedBacklog); the counts are here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,14 +39,33 @@ export async function auditSnapshot(probe: AuditProbe): Promise<AuditSnapshot> {
   return { rows: Number(res.rows[0].n), bytes: await auditStorageBytes(probe.pool) };
 }
 
-/** Waits (at most `maxMs`) until the sealer has sealed every row, so that the seals count in the storage too. */
-export async function waitForSeals(probe: AuditProbe, maxMs = 15_000): Promise<number> {
+/** Polls `count` every 200 ms until it is 0 or `maxMs` have passed; returns the last count. */
+async function pollToZero(count: () => Promise<number>, maxMs: number): Promise<number> {
   const until = Date.now() + maxMs;
   for (;;) {
-    const { count } = await unsealedBacklog(probe.pool);
-    if (count === 0 || Date.now() > until) return count;
+    const n = await count();
+    if (n === 0 || Date.now() > until) return n;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Waits (at most `maxMs`) until the sealer has sealed every row, so that the seals count in the storage too. */
+export function waitForSeals(probe: AuditProbe, maxMs = 15_000): Promise<number> {
+  return pollToZero(async () => (await unsealedBacklog(probe.pool)).count, maxMs);
+}
+
+/**
+ * Waits (at most `maxMs`) until no job is due (pg-boss: created, retry or active, start time passed): the work
+ * after commit of one measurement (subscription matching, narratives) then runs in no later one.
+ */
+export function waitForJobs(probe: AuditProbe, maxMs = 20_000): Promise<number> {
+  const due = async () => {
+    const res = await probe.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`,
+    );
+    return Number(res.rows[0].n);
+  };
+  return pollToZero(due, maxMs);
 }
 
 export interface SealLagSamples {

@@ -23,14 +23,16 @@ interface ProfileNode {
   hitCount?: number;
   children?: number[];
 }
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
 }
 
 /** The module group of a frame: what the brief asks about first, then the machinery around it. */
-const GROUPS: Array<[string, RegExp]> = [
+export type Groups = Array<[string, RegExp]>;
+
+const GROUPS: Groups = [
   ['narrative / plan summary', /src\/fhir\/(narrative|careplan)\//],
   ['MESO document validation (ajv)', /src\/meso-document\/|node_modules\/ajv/],
   ['FHIR validation (and @medplum/core)', /src\/fhir\/validation\/|src\/fhir\/conformance|@medplum\/core/],
@@ -47,13 +49,13 @@ const GROUPS: Array<[string, RegExp]> = [
   ],
 ];
 
-function groupOf(frame: ProfileNode['callFrame']): string {
+function groupOf(frame: ProfileNode['callFrame'], groups: Groups): string {
   const { url, functionName } = frame;
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(idle)') return 'idle (waiting: PostgreSQL, network)';
   if (functionName === '(program)') return '(program)';
   if (!url && /^(parse|stringify)$/.test(functionName)) return 'JSON';
-  for (const [name, re] of GROUPS) if (re.test(url)) return name;
+  for (const [name, re] of groups) if (re.test(url)) return name;
   if (!url) return `native (${functionName || 'anonymous'})`;
   if (url.includes('node_modules')) return `other node_modules`;
   if (url.startsWith('node:')) return 'node internals';
@@ -62,7 +64,7 @@ function groupOf(frame: ProfileNode['callFrame']): string {
 
 const ms = (us: number) => (us / 1000).toFixed(0);
 
-export function summarise(profile: Profile, top = 25): string {
+export function summarise(profile: Profile, top = 25, groups: Groups = GROUPS): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -81,13 +83,13 @@ export function summarise(profile: Profile, top = 25): string {
     `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
   for (const [id, us] of selfByNode) {
     const node = byId.get(id) as ProfileNode;
-    add(selfGroup, groupOf(node.callFrame), us);
+    add(selfGroup, groupOf(node.callFrame, groups), us);
     add(selfFn, fnName(node.callFrame), us);
     const seenGroups = new Set<string>();
     const seenFns = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const frame = (byId.get(cur) as ProfileNode).callFrame;
-      seenGroups.add(groupOf(frame));
+      seenGroups.add(groupOf(frame, groups));
       seenFns.add(fnName(frame));
     }
     for (const g of seenGroups) add(inclGroup, g, us);
@@ -132,6 +134,36 @@ function countQueries(): { stop(): number } {
   };
 }
 
+/**
+ * Profiles `count` sequential runs of `one` (the inspector's CPU profiler, as `--cpu-prof` uses, at 200 µs),
+ * counts the SQL queries they send, and writes the `.cpuprofile` to `out`; `summary` says it in one line.
+ */
+export async function profileSequential(
+  count: number,
+  one: () => Promise<void>,
+  out: string,
+): Promise<{ profile: Profile; summary: string }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const queries = countQueries();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await one();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const sql = queries.stop();
+  const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
+  session.disconnect();
+  fs.writeFileSync(out, JSON.stringify(profile));
+  const cpu = process.cpuUsage();
+  const summary =
+    `${seconds.toFixed(2)} s (${((seconds / count) * 1000).toFixed(1)} ms each, sequential), ` +
+    `${(sql / count).toFixed(0)} SQL queries each (this process's, audit and jobs included); ` +
+    `profile: ${out} (process CPU user ${ms(cpu.user)} ms, system ${ms(cpu.system)} ms since start)`;
+  return { profile, summary };
+}
+
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 50);
   const out = path.resolve(process.argv[3] ?? `meso-import-${Date.now()}.cpuprofile`);
@@ -151,26 +183,9 @@ async function main(): Promise<void> {
       if (response.status !== 201) throw new Error(`import: ${response.status} ${text.slice(0, 500)}`);
     };
     for (let i = 0; i < 10; i++) await importOne();
-    const session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 200 });
-    await session.post('Profiler.start');
-    const queries = countQueries();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) await importOne();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const sql = queries.stop();
-    const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
-    session.disconnect();
-    fs.writeFileSync(out, JSON.stringify(profile));
-    const cpu = process.cpuUsage();
-    process.stdout.write(
-      `${count} imports in ${seconds.toFixed(2)} s (${((seconds / count) * 1000).toFixed(1)} ms each, sequential), ` +
-        `${(sql / count).toFixed(0)} SQL queries each (this process's, audit and jobs included); ` +
-        `profile: ${out} (process CPU user ${ms(cpu.user)} ms, system ${ms(cpu.system)} ms since start)\n`,
-    );
-    process.stdout.write(`${summarise(profile)}\n`);
+    const run = await profileSequential(count, importOne, out);
+    process.stdout.write(`${count} imports in ${run.summary}\n`);
+    process.stdout.write(`${summarise(run.profile)}\n`);
   } finally {
     await service.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import { projectPath } from '../src/project-root';
 import { findDemoClient, requestAccessToken } from '../src/security/backend-services-client';
 import type { Fixture } from './load-data';
 import { measure, type LoadShape, type Measurement } from './measure';
-import { gitInfo, machineInfo, formatMachine, type MachineInfo } from './report';
+import { gitInfo, machineInfo, formatMachine, type RunInfo } from './report';
 import { loadBenchSettings, type PeerKind } from './settings';
 import { REGION_SCENARIOS, type RegionScenario } from './scenarios-region';
 import { spawnTarget } from './targets/spawn';
@@ -42,14 +42,8 @@ export interface RegionResult {
   measurement: Measurement;
 }
 
-export interface RegionReport {
+export interface RegionReport extends RunInfo {
   mode: 'region';
-  startedAt: string;
-  finishedAt?: string;
-  machine: MachineInfo;
-  loadAverageAfter?: number[];
-  git: { commit?: string; dirty?: boolean };
-  shape: LoadShape;
   regions: Array<{ dir: string; patients: number; resources: number; startSeconds: number }>;
   results: RegionResult[];
   /** Per region and scenario: the caller's p50/p95 and req/s divided by admin's (same requests). */

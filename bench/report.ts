@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { Measurement } from './measure';
+import type { LoadShape, Measurement } from './measure';
 import type { BenchSettings, TargetKind } from './settings';
 import { TARGET_LABELS } from './targets/protocol';
 import type { ValidationReport } from './validation';
@@ -36,6 +36,17 @@ export function machineInfo(): MachineInfo {
     v8: process.versions.v8,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** What every mode's report says of its run: when, where, which commit, and the load around it. */
+export interface RunInfo {
+  startedAt: string;
+  finishedAt?: string;
+  machine: MachineInfo;
+  /** 1/5/15-minute load average at the end (machine.loadAverage is at the start). */
+  loadAverageAfter?: number[];
+  git: { commit?: string; dirty?: boolean };
+  shape: LoadShape;
 }
 
 /** The commit measured, and whether the working tree differed from it. */
@@ -75,6 +86,50 @@ export function ratio(service: Measurement, other: Measurement): Ratio {
   };
 }
 
+/** A scenario measured right beside its reference in the same run (MESO documents, referrals). */
+export interface RatioRow {
+  title: string;
+  reference: string;
+  service: Measurement;
+  referenceResult: Measurement;
+  /** service ÷ reference: req/s as a fraction, latencies as multiples. */
+  ratio: Ratio;
+}
+
+/** Rows beside their references as a table; `extra` adds a column after non-2xx (a header and its cells). */
+export function ratioTable<R extends RatioRow>(rows: R[], extra?: [string, (row: R) => string]): string {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx'];
+  if (extra) header.push(extra[0]);
+  header.push(
+    'reference',
+    'ref req/s',
+    'ref p50',
+    'ref p99',
+    'req/s ÷ ref',
+    'p50 ÷ ref',
+    'p95 ÷ ref',
+    'p99 ÷ ref',
+  );
+  const body = rows.map((row) => [
+    row.title,
+    num(row.service.rps, 1),
+    num(row.service.latency.p50, 1),
+    num(row.service.latency.p95, 1),
+    num(row.service.latency.p99, 1),
+    num(row.service.non2xx + row.service.errors + row.service.timeouts),
+    ...(extra ? [extra[1](row)] : []),
+    row.reference,
+    num(row.referenceResult.rps, 1),
+    num(row.referenceResult.latency.p50, 1),
+    num(row.referenceResult.latency.p99, 1),
+    `${num(row.ratio.rps * 100, 1)} %`,
+    `${num(row.ratio.p50, 2)}×`,
+    `${num(row.ratio.p95, 2)}×`,
+    `${num(row.ratio.p99, 2)}×`,
+  ]);
+  return table([header, ...body]);
+}
+
 export interface ScenarioReport {
   id: 'read' | 'search' | 'read-gp';
   title: string;
@@ -105,7 +160,8 @@ export interface BenchReport {
   notes: string[];
 }
 
-const num = (n: number, digits = 0) =>
+/** A number for a table: thousands separated, `digits` decimals, '–' when not finite. */
+export const num = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
     : '–';
@@ -174,10 +230,10 @@ export function formatMachine(m: MachineInfo): string {
   return `${m.cpuModel} × ${m.cpuCount} (parallelism ${m.availableParallelism}), ${m.totalMemoryGiB} GiB, ${m.platform} ${m.release} ${m.arch}, Node ${m.node}, load avg ${m.loadAverage.join(' ')}`;
 }
 
-/** bench/results/<timestamp>.json (gitignored, except .gitkeep). */
-export function writeReport(report: BenchReport, dir: string): string {
+/** bench/results/<prefix><timestamp>.json (gitignored, except .gitkeep). */
+export function writeReport(report: { startedAt: string }, dir: string, prefix = ''): string {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  const file = path.join(dir, `${prefix}${report.startedAt.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }

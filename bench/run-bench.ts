@@ -35,6 +35,7 @@ import { regionMode, runRegionBench } from './region';
 import { formatTargets, targetRows } from './issue-targets';
 import { echoReferrals, measureColdStart, serviceWrites, withAuditProbe } from './run-write';
 import { formatMeso, serviceMeso } from './run-meso';
+import { referralMode, runReferralBench } from './run-referral';
 
 import { serviceEnv } from './service-env';
 
@@ -85,6 +86,7 @@ function summary(kind: TargetKind, scenario: string, m: Measurement): string {
 
 async function main(): Promise<void> {
   if (regionMode()) return runRegionBench(); // BENCH_REGION_DIR / BENCH_REGION_PATIENTS: bench/region.ts
+  if (referralMode()) return runReferralBench(); // npm run bench -- --referral: bench/run-referral.ts
   const settings = loadBenchSettings();
   const started = new Date();
   const report: BenchReport = {

@@ -4,8 +4,8 @@
  * read by id for the export), so that noise on a shared machine falls on both sides.
  */
 import { obtainTokenFor } from './auth';
-import { measure, type LoadShape, type Measurement } from './measure';
-import { ratio, table, type Ratio } from './report';
+import { measure, type LoadShape } from './measure';
+import { num, ratio, ratioTable, type RatioRow } from './report';
 import {
   MESO_CLIENT,
   measureExports,
@@ -21,14 +21,8 @@ import type { StartedTarget } from './targets/protocol';
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
 
-export interface MesoRow {
+export interface MesoRow extends RatioRow {
   id: 'first-import' | 'reimport' | 'new-version' | 'export';
-  title: string;
-  reference: string;
-  service: Measurement;
-  referenceResult: Measurement;
-  /** service ÷ reference: req/s as a fraction, latencies as multiples. */
-  ratio: Ratio;
   /** Writes only: what the answers said, summed. */
   counts?: ImportCounts;
 }
@@ -136,49 +130,15 @@ function written(c: ImportCounts | undefined): string {
   return `; ${p.written.toFixed(1)} resources written per document (created ${p.created.toFixed(1)}, updated ${p.updated.toFixed(1)}, ended ${p.ended.toFixed(1)}, + Provenance; unchanged ${p.unchanged.toFixed(1)})`;
 }
 
-const n = (v: number, digits = 0) =>
-  Number.isFinite(v)
-    ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : '–';
-
 export function formatMeso(r: MesoReport): string {
-  const header = [
-    'scenario',
-    'req/s',
-    'p50 ms',
-    'p95 ms',
-    'p99 ms',
-    'non-2xx',
+  const rows = ratioTable(r.rows, [
     'written/doc',
-    'reference',
-    'ref req/s',
-    'ref p50',
-    'req/s ÷ ref',
-    'p50 ÷ ref',
-    'p99 ÷ ref',
-  ];
-  const rows = [
-    header,
-    ...r.rows.map((row) => [
-      row.title,
-      n(row.service.rps, 1),
-      n(row.service.latency.p50, 1),
-      n(row.service.latency.p95, 1),
-      n(row.service.latency.p99, 1),
-      n(row.service.non2xx + row.service.errors + row.service.timeouts),
-      row.counts ? n(perDocument(row.counts).written, 1) : '',
-      row.reference,
-      n(row.referenceResult.rps, 1),
-      n(row.referenceResult.latency.p50, 1),
-      `${n(row.ratio.rps * 100, 1)} %`,
-      `${n(row.ratio.p50, 2)}×`,
-      `${n(row.ratio.p99, 2)}×`,
-    ]),
-  ];
+    (row) => (row.counts ? num(perDocument(row.counts).written, 1) : ''),
+  ]);
   return [
     `MESO documents (issue 10; ${r.shape.connections} connections, ${r.shape.duration} s after ${r.shape.warmup} s warm-up each, ` +
       `pool of ${r.pool} imported documents; written/doc counts the Provenance)`,
-    table(rows),
+    rows,
     ...r.notes.map((note) => `note: ${note}`),
   ].join('\n');
 }

@@ -25,6 +25,8 @@ export interface ReferralBodies {
   next(): string;
   /** Bundles made so far, and how many of them had to reuse a BSN (the 9999 test range is small). */
   made(): { bundles: number; reusedBsn: number };
+  /** The same bundles without the Task entry (Patient + ServiceRequest), from the same BSNs and numbers. */
+  withoutTask(): ReferralBodies;
 }
 
 /**
@@ -33,18 +35,24 @@ export interface ReferralBodies {
  */
 export function referralBodies(skip: number): ReferralBodies {
   const template = fs.readFileSync(projectPath('examples', 'http', 'vvt-referral-bundle.json'), 'utf8');
+  const bundle = JSON.parse(template) as Bundle;
+  bundle.entry = bundle.entry?.filter((e) => e.resource?.resourceType !== 'Task');
+  const noTask = JSON.stringify(bundle);
   const free = testBsns(9000).slice(skip);
   const run = Date.now().toString(36);
   let n = 0;
-  return {
+  // One counter for both shapes: every bundle, with or without its Task, names a fresh BSN.
+  const bodies = (text: string): ReferralBodies => ({
     next: () => {
       const i = n++;
-      return template
+      return text
         .replaceAll('999912033', free[i % free.length])
         .replaceAll('AANM-2026-0042', `AANM-${run}-${i}`);
     },
     made: () => ({ bundles: n, reusedBsn: Math.max(0, n - free.length) }),
-  };
+    withoutTask: () => bodies(noTask),
+  });
+  return bodies(template);
 }
 
 /** POSTs a fresh referral Bundle per request to `${url}/fhir` (warm-up, then the measured window). */
@@ -53,11 +61,13 @@ export function measureReferrals(
   bodies: ReferralBodies,
   headers: Record<string, string>,
   shape: LoadShape,
+  onResponse?: autocannon.Request['onResponse'],
 ): Promise<Measurement> {
   const request: autocannon.Request = {
     method: 'POST',
     path: '/fhir',
     setupRequest: (req) => ({ ...req, body: bodies.next() }),
+    onResponse,
   };
   return measureRequests(url, [request], { 'content-type': 'application/fhir+json', ...headers }, shape);
 }

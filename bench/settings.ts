@@ -21,6 +21,12 @@ export interface BenchSettings {
    * writes, so on 2 cores a few concurrent imports fill the machine and more only queue.
    */
   mesoConnections: number;
+  /** Seconds per referral measurement of `--referral` (BENCH_REFERRAL_DURATION). */
+  referralDuration: number;
+  /** Connections of the referral scenarios and their references (BENCH_REFERRAL_CONNECTIONS). */
+  referralConnections: number;
+  /** Referral Tasks at least in the MESO team's inbox before (c) and (b) (BENCH_REFERRAL_POOL). */
+  referralPool: number;
   /** Targets to measure besides the service, comma-separated (BENCH_TARGETS): node-http, express, medplum. */
   peers: PeerKind[];
 }
@@ -72,6 +78,9 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     validationSeconds: positive(env, 'BENCH_VALIDATION_SECONDS', 3, { allowZero: true }),
     mesoDuration: positive(env, 'BENCH_MESO_DURATION', 4, { allowZero: true }),
     mesoConnections: integer(env, 'BENCH_MESO_CONNECTIONS', 4),
+    referralDuration: positive(env, 'BENCH_REFERRAL_DURATION', 4),
+    referralConnections: integer(env, 'BENCH_REFERRAL_CONNECTIONS', 4),
+    referralPool: integer(env, 'BENCH_REFERRAL_POOL', 500),
     peers: peers as PeerKind[],
   };
 }

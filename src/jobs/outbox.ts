@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../store/database';
 import { jobExecutor } from '../store/job-executor';
 import type { Outbox, ResourceChange } from '../fhir/ports';
+import { fetchAgainWhenFull } from './drain';
 
 /** The outbox queue: one job per committed version (create, update, delete). */
 export const RESOURCE_CHANGED = 'resource-changed';
@@ -39,9 +40,13 @@ export function defaultConsumers(logger?: Logger): AfterCommit[] {
   ];
 }
 
+const OUTBOX_BATCH = 50;
+
 /** Works the outbox queue: every consumer sees every change; a failure retries the batch (RETRY of the queue). */
 export async function consumeChanges(boss: PgBoss, consumers: readonly AfterCommit[]): Promise<void> {
-  await boss.work<ResourceChange>(RESOURCE_CHANGED, { batchSize: 50 }, async (jobs) => {
+  let worker = '';
+  const next = fetchAgainWhenFull(boss, OUTBOX_BATCH, () => worker);
+  worker = await boss.work<ResourceChange>(RESOURCE_CHANGED, { batchSize: OUTBOX_BATCH }, async (jobs) => {
     try {
       for (const job of jobs) for (const consumer of consumers) await consumer(job.data);
     } catch (err) {
@@ -49,5 +54,6 @@ export async function consumeChanges(boss: PgBoss, consumers: readonly AfterComm
       throw err;
     }
     outboxStats.consumed += jobs.length;
+    next(jobs);
   });
 }

@@ -10,6 +10,7 @@ import type { Database } from '../store/database';
 import { jobExecutor } from '../store/job-executor';
 import { claimNotification } from '../store/subscriptions';
 import type { AfterCommit } from './outbox';
+import { fetchAgainWhenFull } from './drain';
 
 /** One notification: a Subscription and the version it is about. */
 export const SUBSCRIPTION_DELIVERY = 'subscription-delivery';
@@ -59,7 +60,7 @@ export function subscriptionConsumer(boss: PgBoss, deps: NotificationDeps): Afte
  */
 const DELIVERY_BATCH = 20;
 
-/** Creates the delivery queue (retries with backoff, from config) and works it, a batch per poll. */
+/** Creates the delivery queue (retries with backoff, from config) and works it, a batch per poll (or at once after a full one). */
 export async function startDelivery(boss: PgBoss, deps: NotificationDeps): Promise<void> {
   const { retryLimit, retryDelaySeconds } = deps.retry;
   await boss.createQueue(SUBSCRIPTION_DELIVERY, {
@@ -68,10 +69,15 @@ export async function startDelivery(boss: PgBoss, deps: NotificationDeps): Promi
     retryDelay: retryDelaySeconds,
     retryBackoff: true,
   });
-  await boss.work<Delivery>(
+  let worker = '';
+  const next = fetchAgainWhenFull(boss, DELIVERY_BATCH, () => worker);
+  worker = await boss.work<Delivery>(
     SUBSCRIPTION_DELIVERY,
     { includeMetadata: true, batchSize: DELIVERY_BATCH },
-    (jobs) => deliverBatch(boss, deps, jobs),
+    async (jobs) => {
+      await deliverBatch(boss, deps, jobs);
+      next(jobs);
+    },
   );
 }
 

@@ -76,6 +76,27 @@ describe('the outbox (pg-boss queue resource-changed)', () => {
     }
   });
 
+  it('drains a backlog of several batches at once, not one batch per polling interval (2 s)', async () => {
+    const first = await startJobs(db, { sealIntervalMs: 60_000, afterCommit: [] });
+    await first.stop();
+    const ids = Array.from({ length: 200 }, (_, i) => `backlog-${i}`);
+    await db.transaction((tx) => new PgBossOutbox(first.queue).enqueue(tx, ids.map(change)));
+    const seen = new Set<string>();
+    const jobs = await startJobs(db, {
+      sealIntervalMs: 60_000,
+      afterCommit: [async (c) => void seen.add(c.id)],
+    });
+    try {
+      const started = Date.now();
+      await until(() => ids.every((id) => seen.has(id)));
+      // Four batches of 50: one per 2 s poll took some 6 s; fetched again at once, well under 2 s.
+      expect(ids.every((id) => seen.has(id))).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await jobs.stop();
+    }
+  });
+
   it('retries a change whose consumer fails, with the queue retry policy', async () => {
     let attempts = 0;
     const jobs = await startJobs(db, {
