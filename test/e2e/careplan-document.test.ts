@@ -22,8 +22,12 @@ let gp: Client;
 let admin: Client;
 let plan: CarePlan;
 let doc: Bundle;
+let validator: ResourceValidator;
 
 beforeAll(async () => {
+  // Loaded first: it keeps this process (the server's too) busy for seconds, and a kept-alive connection that sat
+  // idle through that may be closed by the server just as the client reuses it (ECONNRESET), as seen once in CI.
+  validator = await ResourceValidator.load();
   server = await startTestServer({ LOAD_DEMO_DATA: 'true' });
   [gp, admin] = await Promise.all([server.client('gp'), server.client('admin')]);
   plan = await byIdentifier<CarePlan>(gp, 'CarePlan', DEMO_ID, 'client-1-zorgbehandelplan');
@@ -99,7 +103,6 @@ describe('CarePlan/{id}/$document for the GP', () => {
 
   it('passes the R4 base validation, the Composition with the Bundle to resolve in', async () => {
     // Bundle and Composition are not served as resources, so their $validate is not routed: the validator itself.
-    const validator = await ResourceValidator.load();
     const errors = (issues: OperationOutcomeIssue[]) => issues.filter((i) => i.severity === 'error');
     expect(errors(validator.validate(doc))).toEqual([]);
     expect(errors(validator.validate(composition(), { bundle: doc }))).toEqual([]);
