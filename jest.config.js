@@ -8,4 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 60000,
   maxWorkers: 2,
+  // A worker keeps what each suite loads globally (FHIR type schemas, validators, servers' modules); past ~80 suites
+  // it reached Node's 4 GB heap and was killed (CI, issue 11). Jest restarts a worker above this after a suite.
+  workerIdleMemoryLimit: '1536MB',
 };
