@@ -1,8 +1,18 @@
 import Client from 'fhir-kit-client';
-import type { AuditEvent, Bundle, EpisodeOfCare, Organization, PractitionerRole } from '@medplum/fhirtypes';
+import type {
+  AuditEvent,
+  Bundle,
+  CarePlan,
+  EpisodeOfCare,
+  Organization,
+  PractitionerRole,
+  Task,
+} from '@medplum/fhirtypes';
 import { startTestServer, type TestServer, expectOutcome } from '../support/test-server';
 import {
+  BSN,
   DEMO_ID,
+  asSeenBy,
   TRAJECTORY_TYPE,
   URA,
   allPages,
@@ -153,6 +163,139 @@ describe('the platform searches zorgtraject episodes', () => {
     const accurate = await search({ status: 'finished', _total: 'accurate', _count: '2' });
     expect(accurate.total).toBe(EXTRA + 1);
     expect(entries(accurate, 'match')).toHaveLength(2);
+  });
+});
+
+describe('date against a Period, every prefix as R4 search.html#prefix words it', () => {
+  // The 2024 trajectories run from the 1st to the 20th of their month: as a range [MM-01, MM-21).
+  const months = async (date: string) =>
+    matchIds(await search({ date, 'care-manager': refOf(vs), _count: '100' }));
+  const of = (...numbers: number[]) => ids(...numbers.map((n) => extra[n - 1]));
+  const range = (from: number, to: number) =>
+    of(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
+
+  it('eq and ne: the search range does (not) fully contain the period', async () => {
+    expect(await months('eq2024-05')).toEqual(of(5));
+    expect(await months('2024-05-10')).toEqual([]);
+    expect(await months('ne2024-05')).toEqual(ids(...extra.filter((_, i) => i !== 4)));
+  });
+
+  it('gt and lt: the range above or below the search value overlaps the period', async () => {
+    expect(await months('gt2024-05-20')).toEqual(range(6, 12));
+    expect(await months('gt2024-05-19')).toEqual(range(5, 12));
+    expect(await months('lt2024-05-01')).toEqual(range(1, 4));
+    expect(await months('lt2024-05-02')).toEqual(range(1, 5));
+  });
+
+  it('ge and le: gt or lt, or the search range fully contains the period', async () => {
+    // 20 May is the last day of the May trajectory: nothing of it lies above 20 May, nor does 20 May contain it.
+    expect(await months('ge2024-05-20')).toEqual(range(6, 12));
+    expect(await months('ge2024-05')).toEqual(range(5, 12));
+    expect(await months('le2024-05-01')).toEqual(range(1, 4));
+    expect(await months('le2024-05')).toEqual(range(1, 5));
+    // An open end is ongoing (the spec's "from 21-Jan 2013 onwards"): ge a later day, le only from the day after.
+    expect(matchIds(await search({ status: 'active', date: 'ge2030-01-01' }))).toEqual(
+      ids(demo.one, demo.two),
+    );
+    expect(matchIds(await search({ status: 'active', date: 'le2026-03-02' }))).toEqual([]);
+    expect(matchIds(await search({ status: 'active', date: 'le2026-03-03' }))).toEqual(ids(demo.one));
+  });
+
+  it('sa and eb: the period starts after or ends before the search range', async () => {
+    expect(await months('sa2024-05-20')).toEqual(range(6, 12));
+    expect(await months('sa2024-04-30')).toEqual(range(5, 12));
+    expect(await months('eb2024-05-01')).toEqual(range(1, 4));
+    expect(await months('eb2024-05-21')).toEqual(range(1, 5));
+  });
+
+  it('ap: the widened search range overlaps the period', async () => {
+    const near = await months('ap2024-05-10');
+    expect(near).toEqual(expect.arrayContaining(of(5)));
+    expect(near).not.toContain(extra[11].id);
+  });
+});
+
+describe('the platform follows an episode to its patient, team, referrals and plans', () => {
+  it('by patient (its pseudonym), and by _lastUpdated', async () => {
+    const pseudonym = asSeenBy('platform', 'Patient', (demo.one.patient.reference as string).split('/')[1]);
+    expect(matchIds(await search({ patient: `Patient/${pseudonym}` }))).toEqual(ids(demo.one));
+    const lastUpdated = extra[0].meta?.lastUpdated as string;
+    expect(matchIds(await search({ _lastUpdated: `ge${lastUpdated}`, _count: '100' }))).toEqual(
+      ids(...extra),
+    );
+    expect(matchIds(await search({ _lastUpdated: `lt${lastUpdated}` }))).toEqual(
+      ids(demo.one, demo.two, demo.three),
+    );
+  });
+
+  it('by patient.identifier for an identifiable client; a pseudonymised one is refused (403)', async () => {
+    const patient = await admin.read({
+      resourceType: 'Patient',
+      id: (demo.two.patient.reference as string).split('/')[1],
+    });
+    const bsn = (patient as { identifier?: Array<{ system?: string; value?: string }> }).identifier?.find(
+      (i) => i.system === BSN,
+    )?.value as string;
+    const byBsn = (await admin.search({
+      resourceType: 'EpisodeOfCare',
+      searchParams: { 'patient.identifier': `${BSN}|${bsn}` },
+    })) as unknown as Bundle;
+    expect(matchIds(byBsn)).toEqual(ids(demo.two));
+    const refusedSearch = await refused(
+      platform.search({
+        resourceType: 'EpisodeOfCare',
+        searchParams: { 'patient.identifier': `${BSN}|${bsn}` },
+      }),
+    );
+    expect(refusedSearch.status).toBe(403);
+  });
+
+  it('_include of patient, team, care manager and managing organisation', async () => {
+    const bundle = await search({
+      _id: demo.one.id as string,
+      _include: [
+        'EpisodeOfCare:patient',
+        'EpisodeOfCare:team',
+        'EpisodeOfCare:care-manager',
+        'EpisodeOfCare:organization',
+      ],
+    });
+    expect(matchIds(bundle)).toEqual(ids(demo.one));
+    const included = entries(bundle, 'include').map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+    const realPatient = (demo.one.patient.reference as string).split('/')[1];
+    expect(included.sort()).toEqual(
+      [
+        `Patient/${asSeenBy('platform', 'Patient', realPatient)}`,
+        demo.one.team?.[0]?.reference as string,
+        refOf(so),
+        refOf(mesoOrg),
+      ].sort(),
+    );
+  });
+
+  it('_revinclude of the referral Tasks: through the referral (incoming-referral) and Task:focus', async () => {
+    const bundle = await search({
+      _id: demo.one.id as string,
+      _include: 'EpisodeOfCare:incoming-referral',
+      '_revinclude:iterate': 'Task:focus',
+    });
+    const referral = demo.one.referralRequest?.[0]?.reference as string;
+    expect(resourcesOf(bundle, 'ServiceRequest', 'include').map(refOf)).toEqual([referral]);
+    const tasks = resourcesOf<Task>(bundle, 'Task', 'include');
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const task of tasks) expect(task.focus?.reference).toBe(referral);
+  });
+
+  it('_revinclude of the care plans (CarePlan:episode-of-care); hidden from the platform by its policy', async () => {
+    const params = { _id: demo.one.id as string, _revinclude: 'CarePlan:episode-of-care' };
+    const forAdmin = (await admin.search({
+      resourceType: 'EpisodeOfCare',
+      searchParams: params,
+    })) as unknown as Bundle;
+    const plans = resourcesOf<CarePlan>(forAdmin, 'CarePlan', 'include');
+    expect(plans).toHaveLength(1);
+    expect(JSON.stringify(plans[0].extension)).toContain(refOf(demo.one));
+    expect(resourcesOf(await search(params), 'CarePlan', 'include')).toEqual([]);
   });
 });
 

@@ -37,14 +37,19 @@ function rowsFor(tv: TypedValue): IndexRow[] {
   return row ? [row] : [];
 }
 
-/** Comparisons of the target range [lo, hi) with the searched range [$lo, $hi) (R4 search.html#prefix). */
+/**
+ * Comparisons of the target range [lo, hi) with the searched range [$lo, $hi), word for word R4
+ * search.html#prefix: gt/lt "the range above/below the search value overlaps the target", ge/le that "or the
+ * search range fully contains the target". So a Period ending on the searched day is not `ge` that day.
+ */
+const CONTAINED = '(t.lo >= $lo AND t.lo < $hi AND t.hi <= $hi)';
 const COMPARISONS: Record<string, string> = {
-  eq: '(t.lo >= $lo AND t.lo < $hi AND t.hi <= $hi)',
-  ne: 'NOT (t.lo >= $lo AND t.hi <= $hi)',
+  eq: CONTAINED,
+  ne: `NOT ${CONTAINED}`,
   gt: 't.hi > $hi',
   lt: 't.lo < $lo',
-  ge: 't.hi > $lo',
-  le: 't.lo < $hi',
+  ge: `(t.hi > $hi OR ${CONTAINED})`,
+  le: `(t.lo < $lo OR ${CONTAINED})`,
   sa: 't.lo >= $hi',
   eb: 't.hi <= $lo',
   ap: '(t.lo < $hi AND t.hi > $lo)',

@@ -1,4 +1,4 @@
-import type { Observation, Patient, Task } from '@medplum/fhirtypes';
+import type { EpisodeOfCare, Observation, Patient, Task } from '@medplum/fhirtypes';
 import { FhirError } from '../../../src/kernel/outcome';
 import type { Database } from '../../../src/store/database';
 import { nlCoreExample } from '../../support/fixtures';
@@ -142,7 +142,49 @@ describe('date', () => {
     // EpisodeOfCare-01 started 2014-04-05 and has not ended.
     expect(ids(await run(db, 'EpisodeOfCare', 'date=gt2030-01-01'))).toEqual(['nl-core-EpisodeOfCare-01']);
     expect(ids(await run(db, 'EpisodeOfCare', 'date=lt2014-04-05'))).toEqual([]);
-    expect(ids(await run(db, 'EpisodeOfCare', 'date=le2014-04-05'))).toEqual(['nl-core-EpisodeOfCare-01']);
+    // R4: le is "the range below the search value overlaps, or the search range contains": the period starts on
+    // 5 April, so nothing of it lies before that day, and the day cannot contain an open period.
+    expect(ids(await run(db, 'EpisodeOfCare', 'date=le2014-04-05'))).toEqual([]);
+    expect(ids(await run(db, 'EpisodeOfCare', 'date=le2014-04-06'))).toEqual(['nl-core-EpisodeOfCare-01']);
+  });
+
+  it('applies ge and le to a Period as R4 words them: gt or lt, or contained in the searched range', async () => {
+    const episode = (id: string, start: string, end: string): EpisodeOfCare => ({
+      ...nlCoreExample<EpisodeOfCare>('nl-core-EpisodeOfCare-01'),
+      id,
+      status: 'finished',
+      period: { start, end },
+    });
+    // [2020-05-01, 2020-05-21) and [2020-05-20, 2020-05-21): the first ends on the 20th, the second is that day.
+    await save(db, episode('may', '2020-05-01', '2020-05-20'), episode('may-20', '2020-05-20', '2020-05-20'));
+    const q = async (v: string) => ids(await run(db, 'EpisodeOfCare', `status=finished&date=${v}&_sort=_id`));
+    expect(await q('ge2020-05-20')).toEqual(['may-20']);
+    expect(await q('ge2020-05-19')).toEqual(['may', 'may-20']);
+    expect(await q('le2020-05-20')).toEqual(['may', 'may-20']);
+    expect(await q('le2020-05-01')).toEqual([]);
+    expect(await q('le2020-05')).toEqual(['may', 'may-20']);
+    expect(await q('ge2020-05')).toEqual(['may', 'may-20']);
+    expect(await q('eq2020-05-20')).toEqual(['may-20']);
+    expect(await q('ne2020-05-20')).toEqual(['may']);
+    await remove(db, 'EpisodeOfCare', 'may');
+    await remove(db, 'EpisodeOfCare', 'may-20');
+  });
+
+  it('searches and includes EpisodeOfCare.team (project SearchParameter EpisodeOfCare-team)', async () => {
+    const episode: EpisodeOfCare = {
+      ...nlCoreExample<EpisodeOfCare>('nl-core-EpisodeOfCare-01'),
+      id: 'with-team',
+      team: [{ reference: 'CareTeam/nl-core-CareTeam-01' }],
+    };
+    await save(db, episode);
+    const bundle = await run(
+      db,
+      'EpisodeOfCare',
+      'team=CareTeam/nl-core-CareTeam-01&_include=EpisodeOfCare:team',
+    );
+    expect(ids(bundle)).toEqual(['with-team']);
+    expect(ids(bundle, 'include')).toEqual(['nl-core-CareTeam-01']);
+    await remove(db, 'EpisodeOfCare', 'with-team');
   });
 
   it('rejects a malformed date with the parameter as expression', async () => {
