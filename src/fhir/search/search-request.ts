@@ -4,6 +4,7 @@ import type { IncludeRequest } from '../../store/search/include-query';
 import { lookupFor } from '../../store/lookups/lookup-kinds';
 import { badRequest, FhirError, issue } from '../../kernel/outcome';
 import { parseFilter, requireParam } from './filter-parser';
+import { searchParam } from './registry';
 import { parseCount } from './count';
 import { hasLoneSurrogate } from '../../kernel/unicode';
 import { FORMAT_PARAMS } from './result-params';
@@ -56,6 +57,14 @@ function parseInclude(resourceType: string, key: string, value: string): Include
   if (!sourceType || !param || extra.length)
     throw badRequest(`${base} needs Type:parameter[:TargetType]`, key);
   const reverse = base === '_revinclude';
+  // Name the parameter, not `_include`: "Unknown search parameter '_include'" sends the client the wrong way.
+  if (!searchParam(sourceType, param))
+    throw badRequest(
+      `Unknown search parameter '${param}' for ${sourceType} in ${base}=${value}; the CapabilityStatement lists ` +
+        `the supported ${base} values`,
+      key,
+      'not-supported',
+    );
   const def = requireParam(sourceType, param, key);
   if (def.type !== 'reference')
     throw badRequest(`'${sourceType}:${param}' is not a reference parameter`, key);

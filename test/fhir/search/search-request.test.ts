@@ -52,6 +52,26 @@ describe('parseSearchRequest', () => {
     ]);
   });
 
+  it('an include through an unknown parameter names that parameter, with the include as expression', () => {
+    const err = (() => {
+      try {
+        parse('EpisodeOfCare', '_revinclude=Task:episode');
+      } catch (e) {
+        return e as FhirError;
+      }
+    })();
+    expect(err?.status).toBe(400);
+    expect(err?.issues).toEqual([
+      expect.objectContaining({
+        code: 'not-supported',
+        expression: ['_revinclude'],
+        diagnostics: expect.stringMatching(
+          /^Unknown search parameter 'episode' for Task in _revinclude=Task:episode;/,
+        ),
+      }),
+    ]);
+  });
+
   it('collects every problem into one 400 naming each parameter', () => {
     const err = (() => {
       try {
