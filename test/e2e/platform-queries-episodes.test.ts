@@ -335,3 +335,36 @@ describe('the platform is refused what it may not do', () => {
     expect(self).not.toContain('regio');
   });
 });
+
+describe('keyset paging stays stable while episodes are written', () => {
+  it('every episode present at the start comes exactly once; one written ahead of the cursor comes too', async () => {
+    const { id: _id, meta: _meta, text: _text, ...template } = demo.three;
+    const write = async (value: string, period: EpisodeOfCare['period']) =>
+      (await admin.create({
+        resourceType: 'EpisodeOfCare',
+        body: { ...template, identifier: [{ system: DEMO_ID, value }], period } as never,
+      })) as unknown as EpisodeOfCare;
+    const written: EpisodeOfCare[] = [];
+    const seen: string[] = [];
+    let page = await search({ organization: refOf(mesoOrg), _sort: '-date', _count: '4' });
+    for (let i = 0; i < 10; i++) {
+      seen.push(...resourcesOf(page, 'EpisodeOfCare', 'match').map((e) => e.id as string));
+      // Between pages: one behind the cursor (ended November 2026: sorts right after the running ones, on the
+      // first page) and one ahead of it (2023: after every 2024 episode).
+      written.push(await write(`paging-behind-${i}`, { start: '2026-10-01', end: '2026-11-01' }));
+      written.push(await write(`paging-ahead-${i}`, { start: `2023-0${(i % 9) + 1}-01`, end: '2023-10-01' }));
+      if (!page.link?.some((l) => l.relation === 'next')) break;
+      page = (await platform.nextPage({ bundle: page as never })) as unknown as Bundle;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    const before = ids(demo.one, demo.two, demo.three, ...extra);
+    expect(before.every((id) => seen.includes(id as string))).toBe(true);
+    // Written ahead of the cursor before the last page: found.
+    expect(seen).toContain(written[1].id);
+    // Written behind the cursor: never shows up on a later page.
+    const behind = written.filter((_, i) => i % 2 === 0).map((w) => w.id);
+    expect(seen.filter((id) => behind.includes(id))).toEqual([]);
+    for (const episode of written)
+      await admin.delete({ resourceType: 'EpisodeOfCare', id: episode.id as string });
+  });
+});
