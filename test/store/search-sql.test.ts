@@ -82,6 +82,23 @@ describe('query plans', () => {
   });
 });
 
+describe('sorting by a parameter', () => {
+  it('computes the sort key once per match, however often the keyset, order and position use it', async () => {
+    const { text, values } = pageSql(
+      {
+        resourceType: 'EpisodeOfCare',
+        filters: [],
+        sort: [{ param: 'date', descending: true, lookup: dateLookup }],
+      },
+      { count: 10, after: ['2026-01-01T00:00:00+00', 'ep-1'] },
+    );
+    const plan = await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN VERBOSE ${text}`, values);
+    const subplans = new Set(plan.rows.flatMap((r) => r['QUERY PLAN'].match(/SubPlan \d+/g) ?? []));
+    // Flattened, the subquery ran once for every use of k0 (at 100,000 episodes: 1.8 s instead of 0.5 s a page).
+    expect(subplans.size).toBe(1);
+  });
+});
+
 describe('history query plan', () => {
   it('filters history for access through indexes, without a sequential scan of resource_version', async () => {
     const sql = new SqlParams();

@@ -14,6 +14,8 @@ export interface SortColumn {
   expr: string;
   type: string;
   descending: boolean;
+  /** A subquery per row (a parameter's index), not a column of the row. */
+  computed?: boolean;
 }
 
 /** The SQL of each sort key for row `alias`; `id` is always the last key, so the order is total. */
@@ -34,6 +36,7 @@ export function sortColumns(
         AND t.param = ${sql.add(key.param)} AND t.id = ${alias}.id)`,
       type,
       descending: key.descending,
+      computed: true,
     };
   });
   if (!keys.some((k) => k.column === 'id'))

@@ -62,8 +62,11 @@ export function pageSql(
   const keyset = position ? `WHERE ${keysetSql(sql, columns, names, position, reverse)}` : '';
   const order = orderBy(columns, names, reverse);
   const positions = names.map((n, i) => `${n}::text AS p${i}`).join(', ');
+  // A sort key computed by a subquery is used up to four times (keyset, order, position): OFFSET 0 keeps the
+  // subquery from being flattened, so it runs once per match instead of once per use (2x on later pages at 100k).
+  const fence = columns.some((c) => c.computed) ? ' OFFSET 0' : '';
   const inner = `FROM (SELECT r.content, ${columns.map((c, i) => `${c.expr} AS k${i}`).join(', ')} FROM resource r
-  WHERE ${where}) m
+  WHERE ${where}${fence}) m
 ${keyset}`;
   const scan = Math.max(page.scan ?? 0, page.count + 1);
   if (scan === page.count + 1) {
