@@ -34,16 +34,18 @@ export function rejectionProblem(decision: ReferralDecision): string | undefined
 }
 
 /** The referral Task statuses the workflow uses (a subset of FHIR's TaskStatus). */
-export type ReferralStatus =
-  | 'requested'
-  | 'received'
-  | 'accepted'
-  | 'rejected'
-  | 'in-progress'
-  | 'on-hold'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+export const REFERRAL_STATUSES = [
+  'requested',
+  'received',
+  'accepted',
+  'rejected',
+  'in-progress',
+  'on-hold',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** Who changes a referral: the organisation it is addressed to, or the one that sent it. */
 export type ReferralParty = 'owner' | 'requester';

@@ -29,24 +29,11 @@ import {
   stableUuid,
   type Random,
 } from './random';
-import { requestStatusFor } from '../domain/referral';
+import { REFERRAL_STATUSES, requestStatusFor, type ReferralStatus } from '../domain/referral';
 
 /** The day generated data is "now": fixed, so that the same seed gives the same data on any day. */
 export const REFERENCE_DATE = '2026-11-01';
 
-/** Every Task status a referral goes through (R4 task-status, without draft and ready). */
-export const REFERRAL_STATUSES = [
-  'requested',
-  'received',
-  'accepted',
-  'rejected',
-  'in-progress',
-  'on-hold',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
-type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 /** An aanmelding with one of these statuses has led to a zorgtraject. */
 const IN_TRAJECTORY: readonly ReferralStatus[] = ['accepted', 'in-progress', 'completed'];
 const NO_TRAJECTORY: readonly ReferralStatus[] = [

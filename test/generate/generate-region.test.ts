@@ -4,7 +4,8 @@ import { isValidBsn, testBsns } from '../../src/domain/bsn';
 import { createConformanceCheck, loadDefaultProfiles } from '../../src/fhir/conformance';
 import { checkBusinessRules } from '../../src/fhir/validation/business-rules';
 import { DEMO_BSNS, generateRegion } from '../../src/generate/generate-region';
-import { GENERATED_PATIENT, patientRecords, REFERRAL_STATUSES } from '../../src/generate/patient-record';
+import { GENERATED_PATIENT, patientRecords } from '../../src/generate/patient-record';
+import { REFERRAL_STATUSES } from '../../src/domain/referral';
 import { buildRegion } from '../../src/generate/region';
 import { validator } from '../fhir/validation/nl-core-examples';
 
